@@ -1,0 +1,688 @@
+/*
+ * control.c: the control API, HTTP/1.1 + JSON over a UNIX socket (libevent's
+ * evhttp), and optionally /metrics on a loopback TCP listener.
+ *
+ * Who may do what is decided by the caller's credentials (SO_PEERCRED and
+ * SO_PEERGROUPS): reading for root, vigild's own user and members of the
+ * socket's group; changes for root, vigild's own user and members of the
+ * admin group.  The socket's own permissions are the first fence.
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <jansson.h>
+
+#include "ctl-proto.h"
+#include "vigild.h"
+
+#ifndef SO_PEERGROUPS
+#define SO_PEERGROUPS 59
+#endif
+
+#define CTL_BACKLOG		64
+#define CTL_MAX_HEADERS		(16 * 1024)
+#define CTL_MAX_GROUPS		1024
+
+enum ctl_access {
+	CTL_PUBLIC,	/* the metrics listener: no credentials to check */
+	CTL_READ,
+	CTL_ADMIN,
+};
+
+struct ctl_peer {
+	pid_t	 pid;
+	uid_t	 uid;
+	gid_t	 gid;
+	gid_t	*groups;
+	int	 ngroups;
+};
+
+struct ctl_conn {
+	struct evhttp_connection *evcon;
+	struct control		*ctl;
+};
+
+struct control {
+	struct event_base	*base;
+	struct evhttp		*http;
+	struct evhttp		*metrics_http;
+	char			*metrics_addr;
+	char			*path;
+	dev_t			 dev;	/* the socket file we made */
+	ino_t			 ino;
+	gid_t			 read_gid;
+	gid_t			 admin_gid;
+	bool			 have_admin_gid;
+	int64_t			 max_conns;
+
+	struct ctl_conn		**conns;
+	size_t			 nconns;
+};
+
+struct ctl_request {
+	struct control		*ctl;
+	struct evhttp_request	*req;
+	struct ctl_peer		*peer;	/* NULL on the metrics listener */
+	const char		*path;
+	struct evkeyvalq	 query;
+};
+
+typedef void (*ctl_handler)(struct ctl_request *);
+
+static void	ctl_get_status(struct ctl_request *);
+static void	ctl_get_metrics(struct ctl_request *);
+static void	ctl_post_reload(struct ctl_request *);
+
+/* The routes: one line each. */
+static const struct ctl_route {
+	enum evhttp_cmd_type	 method;
+	const char		*path;
+	enum ctl_access		 access;
+	ctl_handler		 handler;
+} ctl_routes[] = {
+	{ EVHTTP_REQ_GET, CTL_PREFIX "/status", CTL_READ, ctl_get_status },
+	{ EVHTTP_REQ_POST, CTL_PREFIX "/reload", CTL_ADMIN, ctl_post_reload },
+	{ EVHTTP_REQ_GET, "/metrics", CTL_READ, ctl_get_metrics },
+};
+
+static void
+ctl_send(struct ctl_request *r, int code, const char *reason,
+    const char *type, const char *body, size_t len)
+{
+	struct evbuffer	*buf;
+	char		 label[16];
+
+	buf = evbuffer_new();
+	if (buf == NULL)
+		fatalx("evbuffer_new: out of memory");
+	evbuffer_add(buf, body, len);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req),
+	    "Content-Type", type);
+	evhttp_send_reply(r->req, code, reason, buf);
+	evbuffer_free(buf);
+	snprintf(label, sizeof label, "%d", code);
+	metrics_add(M_CONTROL_REQUESTS, label, 1);
+}
+
+/* Answer with a JSON value (stolen). */
+static void
+ctl_reply_json(struct ctl_request *r, int code, json_t *v)
+{
+	char	*s;
+
+	s = json_dumps(v, JSON_INDENT(2));
+	json_decref(v);
+	if (s == NULL)
+		fatalx("json_dumps: out of memory");
+	ctl_send(r, code, code == 200 ? "OK" : NULL, "application/json", s,
+	    strlen(s));
+	free(s);
+}
+
+static void
+ctl_reply_error(struct ctl_request *r, int code, const char *ecode,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	ctl_reply_json(r, code, json_pack("{s:{s:s, s:s}}", "error", "code",
+	    ecode, "message", msg));
+	free(msg);
+}
+
+static int
+ctl_peer_get(int fd, struct ctl_peer *peer)
+{
+	struct ucred	 uc;
+	socklen_t	 len = sizeof uc;
+
+	memset(peer, 0, sizeof *peer);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1)
+		return -1;
+	peer->pid = uc.pid;
+	peer->uid = uc.uid;
+	peer->gid = uc.gid;
+
+	/* Supplementary groups (Linux 4.13+); without them, primary only. */
+	peer->groups = xcalloc(CTL_MAX_GROUPS, sizeof *peer->groups);
+	len = CTL_MAX_GROUPS * sizeof *peer->groups;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, peer->groups, &len) == 0)
+		peer->ngroups = (int)(len / sizeof *peer->groups);
+	return 0;
+}
+
+static bool
+ctl_peer_in_group(const struct ctl_peer *peer, gid_t gid)
+{
+	int	 i;
+
+	if (peer->gid == gid)
+		return true;
+	for (i = 0; i < peer->ngroups; i++) {
+		if (peer->groups[i] == gid)
+			return true;
+	}
+	return false;
+}
+
+static bool
+ctl_allowed(struct control *ctl, const struct ctl_peer *peer,
+    enum ctl_access access)
+{
+	if (peer->uid == 0 || peer->uid == geteuid())
+		return true;
+	switch (access) {
+	case CTL_PUBLIC:
+		return true;
+	case CTL_READ:
+		return ctl_peer_in_group(peer, ctl->read_gid) ||
+		    (ctl->have_admin_gid &&
+		    ctl_peer_in_group(peer, ctl->admin_gid));
+	case CTL_ADMIN:
+		return ctl->have_admin_gid &&
+		    ctl_peer_in_group(peer, ctl->admin_gid);
+	}
+	return false;
+}
+
+static void
+ctl_conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	struct ctl_conn	*cc = arg;
+	struct control	*ctl = cc->ctl;
+	size_t		 i;
+
+	for (i = 0; i < ctl->nconns; i++) {
+		if (ctl->conns[i] == cc) {
+			ctl->conns[i] = ctl->conns[--ctl->nconns];
+			break;
+		}
+	}
+	free(cc);
+}
+
+/*
+ * Count the connection the first time it makes a request.  Returns false
+ * when there are already as many as allowed.
+ */
+static bool
+ctl_conn_track(struct control *ctl, struct evhttp_connection *evcon)
+{
+	struct ctl_conn	*cc;
+	size_t		 i;
+
+	for (i = 0; i < ctl->nconns; i++) {
+		if (ctl->conns[i]->evcon == evcon)
+			return true;
+	}
+	if ((int64_t)ctl->nconns >= ctl->max_conns)
+		return false;
+	cc = xcalloc(1, sizeof *cc);
+	cc->evcon = evcon;
+	cc->ctl = ctl;
+	ctl->conns = xreallocarray(ctl->conns, ctl->nconns + 1,
+	    sizeof *ctl->conns);
+	ctl->conns[ctl->nconns++] = cc;
+	evhttp_connection_set_closecb(evcon, ctl_conn_closed, cc);
+	return true;
+}
+
+static void
+ctl_dispatch(struct evhttp_request *req, struct control *ctl, bool local)
+{
+	const struct ctl_route	*rt;
+	const struct evhttp_uri	*uri;
+	struct evhttp_connection *evcon;
+	struct ctl_request	 r;
+	struct ctl_peer		 peer;
+	const char		*path, *query;
+	enum evhttp_cmd_type	 method;
+	bool			 path_known = false;
+	size_t			 i;
+	int			 fd;
+
+	memset(&r, 0, sizeof r);
+	r.ctl = ctl;
+	r.req = req;
+	TAILQ_INIT(&r.query);
+	memset(&peer, 0, sizeof peer);
+
+	evcon = evhttp_request_get_connection(req);
+	if (local) {
+		if (!ctl_conn_track(ctl, evcon)) {
+			evhttp_add_header(evhttp_request_get_output_headers(req),
+			    "Connection", "close");
+			ctl_reply_error(&r, 503, CTL_ERR_BUSY,
+			    "too many control connections (at most %lld)",
+			    (long long)ctl->max_conns);
+			return;
+		}
+		fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
+		if (ctl_peer_get(fd, &peer) != 0) {
+			log_warn("control: cannot read peer credentials");
+			ctl_reply_error(&r, 403, CTL_ERR_DENIED,
+			    "cannot read peer credentials");
+			return;
+		}
+		r.peer = &peer;
+	}
+
+	uri = evhttp_request_get_evhttp_uri(req);
+	path = evhttp_uri_get_path(uri);
+	if (path == NULL || *path == '\0')
+		path = "/";
+	r.path = path;
+	if ((query = evhttp_uri_get_query(uri)) != NULL &&
+	    evhttp_parse_query_str(query, &r.query) != 0) {
+		ctl_reply_error(&r, 400, CTL_ERR_BAD_REQUEST,
+		    "malformed query string");
+		goto out;
+	}
+	method = evhttp_request_get_command(req);
+
+	for (i = 0; i < nitems(ctl_routes); i++) {
+		rt = &ctl_routes[i];
+		if (strcmp(rt->path, path) != 0)
+			continue;
+		if (!local && rt->handler != ctl_get_metrics)
+			continue;
+		path_known = true;
+		if (rt->method != method)
+			continue;
+		if (local && !ctl_allowed(ctl, &peer, rt->access)) {
+			log_info("control: %s %s refused to uid %ld (pid %ld)",
+			    method == EVHTTP_REQ_GET ? "GET" : "POST", path,
+			    (long)peer.uid, (long)peer.pid);
+			ctl_reply_error(&r, 403, CTL_ERR_DENIED,
+			    "access denied: %s", rt->access == CTL_ADMIN ?
+			    "changes need root or the admin group" :
+			    "reading needs the control socket's group");
+			goto out;
+		}
+		rt->handler(&r);
+		goto out;
+	}
+	if (path_known)
+		ctl_reply_error(&r, 405, CTL_ERR_METHOD,
+		    "method not allowed on %s", path);
+	else
+		ctl_reply_error(&r, 404, CTL_ERR_NOT_FOUND, "no such path: %s",
+		    path);
+out:
+	evhttp_clear_headers(&r.query);
+	free(peer.groups);
+}
+
+static void
+ctl_request_cb(struct evhttp_request *req, void *arg)
+{
+	ctl_dispatch(req, arg, true);
+}
+
+static void
+ctl_metrics_request_cb(struct evhttp_request *req, void *arg)
+{
+	ctl_dispatch(req, arg, false);
+}
+
+static void
+ctl_get_status(struct ctl_request *r)
+{
+	ctl_reply_json(r, 200, vigild_status());
+}
+
+static void
+ctl_get_metrics(struct ctl_request *r)
+{
+	char	*text;
+
+	text = metrics_render();
+	ctl_send(r, 200, "OK", "text/plain; version=0.0.4; charset=utf-8",
+	    text, strlen(text));
+	free(text);
+}
+
+static void
+ctl_post_reload(struct ctl_request *r)
+{
+	struct diags	 d = { NULL, 0 };
+	json_t		*errs;
+	size_t		 i;
+	char		*s;
+
+	log_info("control: reload requested by uid %ld",
+	    (long)r->peer->uid);
+	if (vigild_reload(&d) == 0) {
+		ctl_reply_json(r, 200, json_pack("{s:b}", "reloaded", 1));
+		return;
+	}
+	errs = json_array();
+	for (i = 0; i < d.n; i++) {
+		s = diag_string(&d.v[i]);
+		json_array_append_new(errs, json_string(s));
+		free(s);
+	}
+	diag_clear(&d);
+	ctl_reply_json(r, 422, json_pack("{s:{s:s, s:s, s:o}}", "error",
+	    "code", CTL_ERR_FAILED, "message",
+	    "the new configuration has errors; the old one stays in use",
+	    "details", errs));
+}
+
+/* Is something already answering on the socket?  Remove it if stale. */
+static int
+ctl_socket_check(const char *path, char **cause)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 sb;
+	int			 fd, rc;
+
+	if (lstat(path, &sb) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		*cause = xprintf("control socket %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(sb.st_mode)) {
+		*cause = xprintf("control socket %s exists and is not a socket",
+		    path);
+		return -1;
+	}
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		*cause = xprintf("socket: %s", strerror(errno));
+		return -1;
+	}
+	rc = connect(fd, (struct sockaddr *)&sun, sizeof sun);
+	close(fd);
+	if (rc == 0) {
+		*cause = xprintf("another vigild is already running on %s",
+		    path);
+		return -1;
+	}
+	if (errno != ECONNREFUSED) {
+		*cause = xprintf("control socket %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	log_info("control: removing stale socket %s", path);
+	if (unlink(path) == -1 && errno != ENOENT) {
+		*cause = xprintf("control socket %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+ctl_resolve_group(const char *name, gid_t *gid, char **cause)
+{
+	struct group	*gr;
+	const char	*why;
+	int64_t		 n;
+
+	errno = 0;
+	if ((gr = getgrnam(name)) != NULL) {
+		*gid = gr->gr_gid;
+		return 0;
+	}
+	if (parse_int(name, &n, &why) == 0 && n >= 0) {
+		*gid = (gid_t)n;
+		return 0;
+	}
+	*cause = xprintf("unknown group '%s'", name);
+	return -1;
+}
+
+static int
+ctl_listen(struct control *ctl, const struct config *conf, char **cause)
+{
+	struct sockaddr_un	 sun;
+	struct evconnlistener	*lev;
+	struct stat		 sb;
+	mode_t			 old;
+	int			 fd;
+
+	if (strlen(conf->socket) >= sizeof sun.sun_path) {
+		*cause = xprintf("control socket path too long: %s",
+		    conf->socket);
+		return -1;
+	}
+	if (ctl_socket_check(conf->socket, cause) != 0)
+		return -1;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", conf->socket);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd == -1) {
+		*cause = xprintf("socket: %s", strerror(errno));
+		return -1;
+	}
+	old = umask(0177);	/* nobody else until the mode is set */
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		umask(old);
+		*cause = xprintf("control socket %s: %s", conf->socket,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	if (stat(conf->socket, &sb) == 0) {
+		ctl->dev = sb.st_dev;
+		ctl->ino = sb.st_ino;
+	}
+	ctl->path = xstrdup(conf->socket);
+	if (chown(conf->socket, (uid_t)-1, ctl->read_gid) == -1 &&
+	    ctl->read_gid != getegid()) {
+		*cause = xprintf("control socket %s: chown to group %ld: %s",
+		    conf->socket, (long)ctl->read_gid, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (chmod(conf->socket, (mode_t)conf->socket_mode) == -1) {
+		*cause = xprintf("control socket %s: chmod: %s", conf->socket,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (listen(fd, CTL_BACKLOG) == -1) {
+		*cause = xprintf("control socket %s: listen: %s", conf->socket,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	lev = evconnlistener_new(ctl->base, NULL, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (lev == NULL) {
+		*cause = xprintf("control socket %s: cannot listen",
+		    conf->socket);
+		close(fd);
+		return -1;
+	}
+	if (evhttp_bind_listener(ctl->http, lev) == NULL) {
+		*cause = xprintf("control socket %s: cannot serve",
+		    conf->socket);
+		evconnlistener_free(lev);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+ctl_apply(struct control *ctl, struct evhttp *http, const struct config *conf)
+{
+	evhttp_set_timeout(http, (int)((conf->control_timeout + 999) / 1000));
+	evhttp_set_max_body_size(http, conf->control_max_body);
+	evhttp_set_max_headers_size(http, CTL_MAX_HEADERS);
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH);
+	ctl->max_conns = conf->control_max_connections;
+}
+
+/* Apply what may change on reload: limits, groups, the metrics listener. */
+void
+control_reconfigure(struct control *ctl, const struct config *conf)
+{
+	char	*cause;
+	gid_t	 gid;
+
+	ctl_apply(ctl, ctl->http, conf);
+	ctl->have_admin_gid = false;
+	if (conf->admin_group != NULL) {
+		if (ctl_resolve_group(conf->admin_group, &gid, &cause) == 0) {
+			ctl->admin_gid = gid;
+			ctl->have_admin_gid = true;
+		} else {
+			log_warnx("control: admin_group: %s", cause);
+			free(cause);
+		}
+	}
+	if (ctl->metrics_addr != NULL && conf->metrics_listen != NULL &&
+	    strcmp(ctl->metrics_addr, conf->metrics_listen) == 0)
+		return;
+	if (ctl->metrics_http != NULL) {
+		evhttp_free(ctl->metrics_http);
+		ctl->metrics_http = NULL;
+	}
+	free(ctl->metrics_addr);
+	ctl->metrics_addr = NULL;
+	if (conf->metrics_listen != NULL &&
+	    control_metrics_listen(ctl, conf->metrics_listen, &cause) != 0) {
+		log_warnx("control: %s", cause);
+		free(cause);
+	}
+}
+
+/* Serve /metrics on a TCP address: "127.0.0.1:9464" or "[::1]:9464". */
+int
+control_metrics_listen(struct control *ctl, const char *addr, char **cause)
+{
+	char		*host, *colon;
+	const char	*why;
+	int64_t		 port;
+
+	if (addr[0] == '[') {
+		host = xstrdup(addr + 1);
+		if ((colon = strstr(host, "]:")) == NULL) {
+			*cause = xprintf("metrics_listen: '%s' is not "
+			    "[address]:port", addr);
+			free(host);
+			return -1;
+		}
+		*colon = '\0';
+		colon++;
+	} else {
+		host = xstrdup(addr);
+		if ((colon = strrchr(host, ':')) == NULL) {
+			*cause = xprintf("metrics_listen: '%s' is not "
+			    "address:port", addr);
+			free(host);
+			return -1;
+		}
+		*colon = '\0';
+	}
+	if (parse_int(colon + 1, &port, &why) != 0 || port < 1 ||
+	    port > 65535) {
+		*cause = xprintf("metrics_listen: bad port in '%s'", addr);
+		free(host);
+		return -1;
+	}
+	ctl->metrics_http = evhttp_new(ctl->base);
+	if (ctl->metrics_http == NULL)
+		fatalx("evhttp_new: out of memory");
+	evhttp_set_gencb(ctl->metrics_http, ctl_metrics_request_cb, ctl);
+	evhttp_set_timeout(ctl->metrics_http, 30);
+	evhttp_set_max_body_size(ctl->metrics_http, 4096);
+	evhttp_set_allowed_methods(ctl->metrics_http, EVHTTP_REQ_GET);
+	if (evhttp_bind_socket(ctl->metrics_http, host, (ev_uint16_t)port) !=
+	    0) {
+		*cause = xprintf("metrics_listen: cannot listen on %s: %s",
+		    addr, strerror(errno));
+		evhttp_free(ctl->metrics_http);
+		ctl->metrics_http = NULL;
+		free(host);
+		return -1;
+	}
+	log_info("control: serving /metrics on %s", addr);
+	ctl->metrics_addr = xstrdup(addr);
+	free(host);
+	return 0;
+}
+
+struct control *
+control_start(struct event_base *base, const struct config *conf,
+    char **cause)
+{
+	struct control	*ctl;
+
+	ctl = xcalloc(1, sizeof *ctl);
+	ctl->base = base;
+	ctl->read_gid = getegid();
+	if (conf->socket_group != NULL &&
+	    ctl_resolve_group(conf->socket_group, &ctl->read_gid, cause) != 0) {
+		free(ctl);
+		return NULL;
+	}
+	if ((ctl->http = evhttp_new(base)) == NULL)
+		fatalx("evhttp_new: out of memory");
+	evhttp_set_gencb(ctl->http, ctl_request_cb, ctl);
+	if (ctl_listen(ctl, conf, cause) != 0) {
+		control_stop(ctl);
+		return NULL;
+	}
+	control_reconfigure(ctl, conf);
+	if (conf->metrics_listen != NULL && ctl->metrics_http == NULL) {
+		*cause = xprintf("cannot serve metrics on %s",
+		    conf->metrics_listen);
+		control_stop(ctl);
+		return NULL;
+	}
+	return ctl;
+}
+
+void
+control_stop(struct control *ctl)
+{
+	struct stat	 sb;
+
+	if (ctl == NULL)
+		return;
+	if (ctl->metrics_http != NULL)
+		evhttp_free(ctl->metrics_http);
+	if (ctl->http != NULL)
+		evhttp_free(ctl->http);	/* closes every connection */
+	/* Remove the socket only if it is still the one we made. */
+	if (ctl->path != NULL && stat(ctl->path, &sb) == 0 &&
+	    sb.st_dev == ctl->dev && sb.st_ino == ctl->ino)
+		unlink(ctl->path);
+	while (ctl->nconns > 0)
+		ctl_conn_closed(NULL, ctl->conns[0]);
+	free(ctl->conns);
+	free(ctl->metrics_addr);
+	free(ctl->path);
+	free(ctl);
+}

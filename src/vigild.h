@@ -1,0 +1,162 @@
+/*
+ * vigild.h: the daemon's internal interfaces, in sections named after the
+ * files that implement them.
+ */
+#ifndef VIGILD_H
+#define VIGILD_H
+
+#include "vigil.h"
+#include "yamldoc.h"
+
+struct event_base;
+struct sqlite3;
+struct json_t;
+
+/* config.c: vigild.yaml, read through tables of keys. */
+enum cfg_type {
+	CFG_STRING,	/* char * */
+	CFG_PATH,	/* char *, made absolute against the config's directory */
+	CFG_INT,	/* int64_t in [min, max] */
+	CFG_BOOL,	/* bool */
+	CFG_DURATION,	/* int64_t milliseconds in [min, max] (in seconds) */
+	CFG_SIZE,	/* int64_t bytes in [min, max] */
+	CFG_ENUM,	/* int: index into the '|'-separated values */
+	CFG_MODE,	/* int: an octal file mode */
+	CFG_STRLIST,	/* struct strlist */
+	CFG_PATHLIST,	/* struct strlist of absolute paths */
+	CFG_SECRET_FILE, /* struct secret *: a file's contents */
+	CFG_SECRET_ENV,	/* struct secret *: an environment variable's value */
+};
+
+#define CFG_REQUIRED	0x1	/* no default: must be given */
+#define CFG_RESTART	0x2	/* a change takes effect only on restart */
+
+struct strlist {
+	char	**v;
+	size_t	  n;
+};
+
+struct secret {
+	char	*value;		/* never logged, never sent over the API */
+	size_t	 len;
+	char	*origin;	/* "file /path" or "environment NAME" */
+};
+
+struct cfg_key {
+	const char	*name;
+	enum cfg_type	 type;
+	size_t		 offset;
+	int64_t		 min;
+	int64_t		 max;
+	const char	*def;		/* default, as the YAML text; NULL: none */
+	const char	*values;	/* CFG_ENUM: "a|b|c" */
+	int		 flags;
+	const char	*doc;
+};
+
+struct config {
+	char		*path;
+	char		*dir;		/* for relative paths */
+
+	char		*database;
+	int		 database_sync;
+	char		*socket;
+	int		 socket_mode;
+	char		*socket_group;
+	char		*admin_group;
+	int64_t		 control_max_connections;
+	int64_t		 control_max_body;
+	int64_t		 control_timeout;
+	char		*metrics_listen;
+	int		 log_level;
+	struct strlist	 rules;
+};
+
+enum {
+	CONFIG_SYNC_NORMAL,
+	CONFIG_SYNC_FULL,
+};
+
+extern const struct cfg_key	config_keys[];
+extern const size_t		config_nkeys;
+
+struct config	*config_load(const char *, struct diags *);
+struct config	*config_parse(const char *, const char *, size_t,
+		    struct diags *);
+void		 config_free(struct config *);
+enum log_level	 config_log_level(const struct config *);
+int		 config_keep_restart_keys(struct config *, struct config *);
+int		 cfg_section_parse(void *, const struct cfg_key *, size_t,
+		    struct yamldoc *, yaml_node_t *, const char *,
+		    struct diags *);
+void		 cfg_section_free(void *, const struct cfg_key *, size_t);
+const char	*cfg_type_name(enum cfg_type);
+void		 config_keys_print(FILE *);
+void		 secret_free(struct secret *);
+void		 strlist_add(struct strlist *, const char *);
+void		 strlist_clear(struct strlist *);
+
+/* sdnotify.c: the service manager's notification protocol. */
+int		 sdnotify_init(void);
+void		 sdnotify(const char *, ...) VIGIL_PRINTFLIKE(1, 2);
+int64_t		 sdnotify_watchdog_usec(void);
+bool		 sdnotify_enabled(void);
+
+/* store.c: the only place that touches SQLite. */
+struct store;
+struct store_migration {
+	int		 version;
+	const char	*name;
+	const char	*sql;
+};
+extern const struct store_migration	store_migrations[];
+extern const size_t			store_nmigrations;
+
+struct store	*store_open(const char *, int, char **);
+struct store	*store_open_migrations(const char *, int,
+		    const struct store_migration *, size_t, char **);
+void		 store_close(struct store *);
+int		 store_schema_version(struct store *);
+int		 store_run_begin(struct store *, const char *, char **);
+int		 store_run_end(struct store *, char **);
+struct json_t	*store_status(struct store *);
+struct sqlite3	*store_db(struct store *);
+int		 store_latest_version(void);
+
+/* metrics.c: counters, gauges and histograms, Prometheus text format. */
+enum metric_id {
+	M_EVENTS_RECEIVED,
+	M_EVENTS_PROCESSED,
+	M_EVALUATIONS,
+	M_VIOLATIONS_OPEN,
+	M_FEED_LAG,
+	M_OUTBOX_DEPTH,
+	M_ERRORS,
+	M_PROCESSING_SECONDS,
+	M_CONTROL_REQUESTS,
+	M_RELOADS,
+	M_UP_SINCE,
+	M__COUNT
+};
+void		 metrics_init(void);
+void		 metrics_free(void);
+void		 metrics_add(enum metric_id, const char *, double);
+void		 metrics_set(enum metric_id, const char *, double);
+void		 metrics_observe(enum metric_id, const char *, double);
+double		 metrics_get(enum metric_id, const char *);
+char		*metrics_render(void);
+
+/* control.c: the HTTP/1.1 + JSON control API on the UNIX socket. */
+struct control;
+struct control	*control_start(struct event_base *, const struct config *,
+		    char **);
+void		 control_stop(struct control *);
+void		 control_reconfigure(struct control *, const struct config *);
+int		 control_metrics_listen(struct control *, const char *,
+		    char **);
+
+/* vigild.c: the daemon's state, for the control API. */
+struct json_t	*vigild_status(void);
+int		 vigild_reload(struct diags *);
+
+#endif /* VIGILD_H */
