@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "feed.h"
 #include "vigild.h"
 
 #define SECRET_MAX_BYTES	(64 * 1024)
@@ -60,6 +61,25 @@ const struct cfg_key config_keys[] = {
 	{ "rules", CFG_PATHLIST, OFF(rules), 0, 0,
 	  "[" VIGIL_RULESDIR ", " VIGIL_SITE_RULESDIR "]", NULL, 0,
 	  "Rule files and directories of rule files (*.yaml)." },
+	{ "events_read_only", CFG_BOOL, OFF(events_read_only), 0, 0, "false",
+	  NULL, 0,
+	  "Also record read-only calls (Get*, List*, Describe*...)." },
+	{ "events_failed", CFG_BOOL, OFF(events_failed), 0, 0, "true", NULL, 0,
+	  "Record calls that failed (AccessDenied and other error codes)." },
+	{ "events_retention", CFG_DURATION, OFF(events_retention),
+	  3600, 100LL * 365 * 86400, "365d", NULL, 0,
+	  "Events older than this are deleted." },
+	{ "poison_receive_count", CFG_INT, OFF(poison_receive_count), 1, 1000,
+	  "5", NULL, 0,
+	  "A message that still cannot be processed at this delivery is kept "
+	  "in dead_letters and deleted." },
+	{ "shutdown_timeout", CFG_DURATION, OFF(shutdown_timeout), 1, 3600,
+	  "30s", NULL, 0,
+	  "On SIGTERM, how long in-flight messages may take to commit; what "
+	  "is left is not acknowledged and comes again." },
+	{ "feeds", CFG_LIST, OFF(feeds), 0, 0, NULL, NULL, 0,
+	  "Where changes come from: a list of feeds (see FEEDS).", 
+	  &feed_conf_list_ops },
 };
 const size_t config_nkeys = nitems(config_keys);
 #undef OFF
@@ -77,6 +97,7 @@ static const char *const cfg_type_names[] = {
 	[CFG_PATHLIST] = "paths",
 	[CFG_SECRET_FILE] = "secret-file",
 	[CFG_SECRET_ENV] = "secret-env",
+	[CFG_LIST] = "list of mappings",
 };
 
 const char *
@@ -299,6 +320,9 @@ cfg_clear_value(void *obj, const struct cfg_key *k)
 		secret_free(*SLOT(obj, k, struct secret *));
 		*SLOT(obj, k, struct secret *) = NULL;
 		break;
+	case CFG_LIST:
+		k->list->free(SLOT(obj, k, void));
+		break;
 	default:
 		break;
 	}
@@ -361,6 +385,14 @@ cfg_set(void *obj, const struct cfg_key *k, struct yamldoc *yd,
 		cfg_clear_value(obj, k);
 		*SLOT(obj, k, struct strlist) = list;
 		return 0;
+	}
+
+	if (k->type == CFG_LIST) {
+		if (n->type != YAML_SEQUENCE_NODE)
+			ERR(n, "%s: expected a list, got %s", k->name,
+			    yamldoc_type_name(n));
+		cfg_clear_value(obj, k);
+		return k->list->parse(SLOT(obj, k, void), yd, n, base, d);
 	}
 
 	if ((s = yamldoc_scalar(n)) == NULL)
@@ -476,23 +508,45 @@ cfg_defaults(void *obj, const struct cfg_key *keys, size_t nkeys)
 	}
 }
 
+/* Which layer defines a key, and the key. */
+static const struct cfg_key *
+cfg_layers_find(const struct cfg_layer *layers, size_t nlayers,
+    const char *name, size_t *li)
+{
+	const struct cfg_key	*k;
+	size_t			 i;
+
+	for (i = 0; i < nlayers; i++) {
+		if ((k = cfg_find(layers[i].keys, layers[i].nkeys, name)) !=
+		    NULL) {
+			*li = i;
+			return k;
+		}
+	}
+	return NULL;
+}
+
 /*
- * Fill obj from the YAML mapping map according to keys: defaults first, then
- * every key in the mapping.  Every problem is added to d; returns the number
- * of problems found (0: all is well).
+ * Fill objects from one YAML mapping: each layer (object and key table)
+ * takes the keys of its table, a key in no table is an error.  Defaults
+ * first, then every key in the mapping.  Every problem is added to d;
+ * returns the number of problems found (0: all is well).
  */
 int
-cfg_section_parse(void *obj, const struct cfg_key *keys, size_t nkeys,
+cfg_layers_parse(const struct cfg_layer *layers, size_t nlayers,
     struct yamldoc *yd, yaml_node_t *map, const char *base, struct diags *d)
 {
 	const struct cfg_key	*k;
+	struct cfg_key		*all;
 	yaml_node_pair_t	*p, *q;
 	yaml_node_t		*kn, *vn;
 	const char		*name;
-	size_t			 i, before = d->n;
-	bool			*seen;
+	size_t			 i, j, li, nall = 0, before = d->n;
 
-	cfg_defaults(obj, keys, nkeys);
+	for (i = 0; i < nlayers; i++) {
+		cfg_defaults(layers[i].obj, layers[i].keys, layers[i].nkeys);
+		nall += layers[i].nkeys;
+	}
 	if (map == NULL || yamldoc_is_null(map))
 		goto required;
 	if (map->type != YAML_MAPPING_NODE) {
@@ -522,39 +576,59 @@ cfg_section_parse(void *obj, const struct cfg_key *keys, size_t nkeys,
 			    "duplicate key '%s'", name);
 			continue;
 		}
-		if ((k = cfg_find(keys, nkeys, name)) == NULL) {
-			cfg_unknown_key(keys, nkeys, yd->file, kn, d);
+		if ((k = cfg_layers_find(layers, nlayers, name, &li)) == NULL) {
+			/* Suggestions come from every layer's keys. */
+			all = xcalloc(nall, sizeof *all);
+			for (i = 0, j = 0; i < nlayers; i++) {
+				memcpy(&all[j], layers[i].keys,
+				    layers[i].nkeys * sizeof *all);
+				j += layers[i].nkeys;
+			}
+			cfg_unknown_key(all, nall, yd->file, kn, d);
+			free(all);
 			continue;
 		}
 		if (yamldoc_is_null(vn)) {
 			/* Explicitly empty: back to the default. */
 			continue;
 		}
-		cfg_set(obj, k, yd, vn, base, d);
+		cfg_set(layers[li].obj, k, yd, vn, base, d);
 	}
 
 required:
-	seen = xcalloc(nkeys, sizeof *seen);
-	if (map != NULL && map->type == YAML_MAPPING_NODE) {
-		for (p = YAMLDOC_PAIRS(map); p < YAMLDOC_PAIRS_END(map); p++) {
-			name = yamldoc_scalar(yamldoc_node(yd, p->key));
-			for (i = 0; name != NULL && i < nkeys; i++) {
-				if (strcmp(keys[i].name, name) == 0 &&
-				    !yamldoc_is_null(yamldoc_node(yd,
-				    p->value)))
-					seen[i] = true;
+	for (i = 0; i < nlayers; i++) {
+		for (j = 0; j < layers[i].nkeys; j++) {
+			k = &layers[i].keys[j];
+			if (!(k->flags & CFG_REQUIRED))
+				continue;
+			vn = NULL;
+			if (map != NULL && map->type == YAML_MAPPING_NODE) {
+				for (p = YAMLDOC_PAIRS(map);
+				    p < YAMLDOC_PAIRS_END(map); p++) {
+					name = yamldoc_scalar(yamldoc_node(yd,
+					    p->key));
+					if (name != NULL &&
+					    strcmp(name, k->name) == 0)
+						vn = yamldoc_node(yd, p->value);
+				}
 			}
+			if (vn == NULL || yamldoc_is_null(vn))
+				diag_add(d, yd->file,
+				    map != NULL ? yamldoc_line(map) : 0,
+				    map != NULL ? yamldoc_col(map) : 0,
+				    "missing required key '%s'", k->name);
 		}
 	}
-	for (i = 0; i < nkeys; i++) {
-		if ((keys[i].flags & CFG_REQUIRED) && !seen[i])
-			diag_add(d, yd->file,
-			    map != NULL ? yamldoc_line(map) : 0,
-			    map != NULL ? yamldoc_col(map) : 0,
-			    "missing required key '%s'", keys[i].name);
-	}
-	free(seen);
 	return (int)(d->n - before);
+}
+
+int
+cfg_section_parse(void *obj, const struct cfg_key *keys, size_t nkeys,
+    struct yamldoc *yd, yaml_node_t *map, const char *base, struct diags *d)
+{
+	struct cfg_layer	 layer = { obj, keys, nkeys };
+
+	return cfg_layers_parse(&layer, 1, yd, map, base, d);
 }
 
 void
@@ -678,6 +752,8 @@ cfg_value_equal(const void *a, const void *b, const struct cfg_key *k)
 		sb = *CSLOT(b, k, struct secret *);
 		return cfg_str_equal(sa != NULL ? sa->value : NULL,
 		    sb != NULL ? sb->value : NULL);
+	case CFG_LIST:
+		return false;	/* lists are compared by their owners */
 	}
 	return false;
 }
@@ -740,17 +816,18 @@ config_log_level(const struct config *conf)
 	return levels[conf->log_level];
 }
 
-/* The key table, one key a line, for vigild -K (and the docs' test). */
+/* A key table, one key a line, for vigild -K (and the docs' test). */
 void
-config_keys_print(FILE *f)
+cfg_keys_print(FILE *f, const char *prefix, const struct cfg_key *keys,
+    size_t nkeys)
 {
 	const struct cfg_key	*k;
 	size_t			 i;
 
-	for (i = 0; i < config_nkeys; i++) {
-		k = &config_keys[i];
-		fprintf(f, "%s\t%s\t%s\t", k->name, cfg_type_name(k->type),
-		    k->def != NULL ? k->def : "-");
+	for (i = 0; i < nkeys; i++) {
+		k = &keys[i];
+		fprintf(f, "%s%s\t%s\t%s\t", prefix, k->name,
+		    cfg_type_name(k->type), k->def != NULL ? k->def : "-");
 		if (k->type == CFG_ENUM)
 			fprintf(f, "%s", k->values);
 		else if (k->type == CFG_INT || k->type == CFG_SIZE)
@@ -761,7 +838,29 @@ config_keys_print(FILE *f)
 			    (long long)k->max);
 		else
 			fputc('-', f);
-		fprintf(f, "\t%s%s\n", k->doc,
+		fprintf(f, "\t%s%s%s\n", k->doc,
+		    (k->flags & CFG_REQUIRED) ? " (required)" : "",
 		    (k->flags & CFG_RESTART) ? " (restart)" : "");
 	}
+}
+
+void
+config_keys_print(FILE *f)
+{
+	cfg_keys_print(f, "", config_keys, config_nkeys);
+	feed_keys_print(f);
+}
+
+/* Do two objects hold the same values for every key of a table? */
+bool
+cfg_section_equal(const void *a, const void *b, const struct cfg_key *keys,
+    size_t nkeys)
+{
+	size_t	 i;
+
+	for (i = 0; i < nkeys; i++) {
+		if (!cfg_value_equal(a, b, &keys[i]))
+			return false;
+	}
+	return true;
 }

@@ -28,6 +28,7 @@
 #include <event2/listener.h>
 #include <jansson.h>
 
+#include "change.h"
 #include "ctl-proto.h"
 #include "vigild.h"
 
@@ -59,6 +60,7 @@ struct ctl_conn {
 };
 
 struct control {
+	struct vigil		*v;
 	struct event_base	*base;
 	struct evhttp		*http;
 	struct evhttp		*metrics_http;
@@ -80,6 +82,7 @@ struct ctl_request {
 	struct evhttp_request	*req;
 	struct ctl_peer		*peer;	/* NULL on the metrics listener */
 	const char		*path;
+	char			*arg;	/* the rest of a prefix route's path */
 	struct evkeyvalq	 query;
 };
 
@@ -88,8 +91,13 @@ typedef void (*ctl_handler)(struct ctl_request *);
 static void	ctl_get_status(struct ctl_request *);
 static void	ctl_get_metrics(struct ctl_request *);
 static void	ctl_post_reload(struct ctl_request *);
+static void	ctl_get_events(struct ctl_request *);
+static void	ctl_get_event(struct ctl_request *);
 
-/* The routes: one line each. */
+/*
+ * The routes: one line each.  A path ending in '/' takes the rest of the
+ * request's path as an argument (r->arg).
+ */
 static const struct ctl_route {
 	enum evhttp_cmd_type	 method;
 	const char		*path;
@@ -98,6 +106,8 @@ static const struct ctl_route {
 } ctl_routes[] = {
 	{ EVHTTP_REQ_GET, CTL_PREFIX "/status", CTL_READ, ctl_get_status },
 	{ EVHTTP_REQ_POST, CTL_PREFIX "/reload", CTL_ADMIN, ctl_post_reload },
+	{ EVHTTP_REQ_GET, CTL_PREFIX "/events", CTL_READ, ctl_get_events },
+	{ EVHTTP_REQ_GET, CTL_PREFIX "/events/", CTL_READ, ctl_get_event },
 	{ EVHTTP_REQ_GET, "/metrics", CTL_READ, ctl_get_metrics },
 };
 
@@ -301,8 +311,15 @@ ctl_dispatch(struct evhttp_request *req, struct control *ctl, bool local)
 	method = evhttp_request_get_command(req);
 
 	for (i = 0; i < nitems(ctl_routes); i++) {
+		size_t plen;
+
 		rt = &ctl_routes[i];
-		if (strcmp(rt->path, path) != 0)
+		plen = strlen(rt->path);
+		if (rt->path[plen - 1] == '/') {
+			if (strncmp(rt->path, path, plen) != 0 ||
+			    path[plen] == '\0')
+				continue;
+		} else if (strcmp(rt->path, path) != 0)
 			continue;
 		if (!local && rt->handler != ctl_get_metrics)
 			continue;
@@ -319,6 +336,12 @@ ctl_dispatch(struct evhttp_request *req, struct control *ctl, bool local)
 			    "reading needs the control socket's group");
 			goto out;
 		}
+		if (rt->path[plen - 1] == '/' &&
+		    (r.arg = evhttp_uridecode(path + plen, 0, NULL)) == NULL) {
+			ctl_reply_error(&r, 400, CTL_ERR_BAD_REQUEST,
+			    "malformed path");
+			goto out;
+		}
 		rt->handler(&r);
 		goto out;
 	}
@@ -330,6 +353,7 @@ ctl_dispatch(struct evhttp_request *req, struct control *ctl, bool local)
 		    path);
 out:
 	evhttp_clear_headers(&r.query);
+	free(r.arg);
 	free(peer.groups);
 }
 
@@ -349,6 +373,89 @@ static void
 ctl_get_status(struct ctl_request *r)
 {
 	ctl_reply_json(r, 200, vigild_status());
+}
+
+/* A query parameter, or NULL. */
+static const char *
+ctl_param(struct ctl_request *r, const char *name)
+{
+	const char	*v = evhttp_find_header(&r->query, name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/* A time in a query: a duration ago ("24h") or an RFC 3339 time. */
+static int
+ctl_param_since(struct ctl_request *r, const char *name, int64_t *ms)
+{
+	const char	*v = ctl_param(r, name), *why;
+	int64_t		 d;
+
+	*ms = 0;
+	if (v == NULL)
+		return 0;
+	if (parse_duration(v, &d, &why) == 0) {
+		*ms = now_ms() - d;
+		return 0;
+	}
+	if (change_time_parse(v, strlen(v), ms) == 0)
+		return 0;
+	ctl_reply_error(r, 400, CTL_ERR_BAD_REQUEST, "%s: '%s' is neither a "
+	    "duration (24h, 7d) nor an RFC 3339 time", name, v);
+	return -1;
+}
+
+static void
+ctl_get_events(struct ctl_request *r)
+{
+	struct event_query	 q;
+	const char		*v, *why;
+	char			*cause = NULL;
+	json_t			*rows;
+
+	memset(&q, 0, sizeof q);
+	if (ctl_param_since(r, "since", &q.since_ms) != 0)
+		return;
+	q.account = ctl_param(r, "account");
+	q.name = ctl_param(r, "name");
+	q.actor = ctl_param(r, "actor");
+	q.feed = ctl_param(r, "feed");
+	q.writes_only = (v = ctl_param(r, "writes")) != NULL &&
+	    strcmp(v, "1") == 0;
+	q.limit = 100;
+	if ((v = ctl_param(r, "limit")) != NULL &&
+	    (parse_int(v, &q.limit, &why) != 0 || q.limit < 1 ||
+	    q.limit > 100000)) {
+		ctl_reply_error(r, 400, CTL_ERR_BAD_REQUEST, "limit: '%s' is "
+		    "not a number from 1 to 100000", v);
+		return;
+	}
+	if ((rows = store_events_query(r->ctl->v->store, &q, &cause)) ==
+	    NULL) {
+		ctl_reply_error(r, 500, CTL_ERR_INTERNAL, "%s", cause);
+		free(cause);
+		return;
+	}
+	ctl_reply_json(r, 200, json_pack("{s:I, s:o}", "count",
+	    (json_int_t)json_array_size(rows), "events", rows));
+}
+
+static void
+ctl_get_event(struct ctl_request *r)
+{
+	char	*cause = NULL;
+	json_t	*ev;
+
+	if ((ev = store_event_get(r->ctl->v->store, r->arg, &cause)) == NULL) {
+		if (cause != NULL) {
+			ctl_reply_error(r, 500, CTL_ERR_INTERNAL, "%s", cause);
+			free(cause);
+		} else
+			ctl_reply_error(r, 404, CTL_ERR_NOT_FOUND,
+			    "no event with id %s", r->arg);
+		return;
+	}
+	ctl_reply_json(r, 200, ev);
 }
 
 static void
@@ -455,6 +562,29 @@ ctl_resolve_group(const char *name, gid_t *gid, char **cause)
 	}
 	*cause = xprintf("unknown group '%s'", name);
 	return -1;
+}
+
+/* For vigild -n: do the groups the configuration names exist? */
+int
+control_check(const struct config *conf, struct diags *d)
+{
+	const char	*names[] = { "socket_group", "admin_group" };
+	const char	*values[] = { conf->socket_group, conf->admin_group };
+	char		*cause;
+	gid_t		 gid;
+	size_t		 i;
+	int		 rc = 0;
+
+	for (i = 0; i < nitems(names); i++) {
+		if (values[i] == NULL)
+			continue;
+		if (ctl_resolve_group(values[i], &gid, &cause) != 0) {
+			diag_add(d, conf->path, 0, 0, "%s: %s", names[i], cause);
+			free(cause);
+			rc = -1;
+		}
+	}
+	return rc;
 }
 
 static int
@@ -634,20 +764,20 @@ control_metrics_listen(struct control *ctl, const char *addr, char **cause)
 }
 
 struct control *
-control_start(struct event_base *base, const struct config *conf,
-    char **cause)
+control_start(struct vigil *v, const struct config *conf, char **cause)
 {
 	struct control	*ctl;
 
 	ctl = xcalloc(1, sizeof *ctl);
-	ctl->base = base;
+	ctl->v = v;
+	ctl->base = v->base;
 	ctl->read_gid = getegid();
 	if (conf->socket_group != NULL &&
 	    ctl_resolve_group(conf->socket_group, &ctl->read_gid, cause) != 0) {
 		free(ctl);
 		return NULL;
 	}
-	if ((ctl->http = evhttp_new(base)) == NULL)
+	if ((ctl->http = evhttp_new(ctl->base)) == NULL)
 		fatalx("evhttp_new: out of memory");
 	evhttp_set_gencb(ctl->http, ctl_request_cb, ctl);
 	if (ctl_listen(ctl, conf, cause) != 0) {

@@ -198,6 +198,13 @@ ctl_call_text(struct ctl *ctl, const char *path, char **text)
 	return CTL_EXIT_OK;
 }
 
+/* Percent-encode a value for a URL path segment or query. */
+char *
+ctl_escape(const char *s)
+{
+	return url_encode(s, strlen(s), false);
+}
+
 void
 ctl_close(struct ctl *ctl)
 {

@@ -168,6 +168,18 @@ metrics_get(enum metric_id id, const char *label)
 	return metrics_series(id, label)->value;
 }
 
+/* The sum over every label of a counter or gauge. */
+double
+metrics_sum(enum metric_id id)
+{
+	double	 sum = 0;
+	size_t	 i;
+
+	for (i = 0; i < metrics[id].n; i++)
+		sum += metrics[id].v[i].value;
+	return sum;
+}
+
 void
 metrics_observe(enum metric_id id, const char *label, double v)
 {

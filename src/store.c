@@ -19,18 +19,10 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
-#include "vigild.h"
+#include "store-int.h"
 
-struct store {
-	sqlite3		*db;
-	char		*path;
-	int		 lockfd;
-	int64_t		 run_id;
-	int64_t		 prev_run_id;	/* the run before this one */
-	bool		 prev_clean;	/* did it stop cleanly? */
-};
+static int	store_exec(struct store *, const char *, char **);
 
 int
 store_latest_version(void)
@@ -44,11 +36,101 @@ store_db(struct store *st)
 	return st->db;
 }
 
-static char *
+char *
 store_errmsg(struct store *st, const char *what)
 {
 	return xprintf("database %s: %s: %s", st->path, what,
 	    sqlite3_errmsg(st->db));
+}
+
+/*
+ * A prepared statement for a static SQL string, prepared once and kept;
+ * reset and unbound, ready to bind.
+ */
+sqlite3_stmt *
+store_stmt(struct store *st, const char *sql, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	size_t		 i;
+
+	for (i = 0; i < st->nstmts; i++) {
+		if (st->stmts[i].sql == sql) {
+			stmt = st->stmts[i].stmt;
+			sqlite3_reset(stmt);
+			sqlite3_clear_bindings(stmt);
+			return stmt;
+		}
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &stmt, NULL) != SQLITE_OK) {
+		*cause = store_errmsg(st, "prepare");
+		return NULL;
+	}
+	st->stmts = xreallocarray(st->stmts, st->nstmts + 1,
+	    sizeof *st->stmts);
+	st->stmts[st->nstmts].sql = sql;
+	st->stmts[st->nstmts].stmt = stmt;
+	st->nstmts++;
+	return stmt;
+}
+
+/* Step a statement that returns no rows; reset it either way. */
+int
+store_step_done(struct store *st, sqlite3_stmt *stmt, const char *what,
+    char **cause)
+{
+	int	 rc;
+
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		*cause = store_errmsg(st, what);
+		sqlite3_reset(stmt);
+		return -1;
+	}
+	sqlite3_reset(stmt);
+	return 0;
+}
+
+/* Bind text, or NULL. */
+void
+store_bind_text(sqlite3_stmt *stmt, int i, const char *s)
+{
+	if (s != NULL)
+		sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(stmt, i);
+}
+
+/*
+ * Transactions.  BEGIN IMMEDIATE takes the write lock at once, so a commit
+ * never fails for a lock another connection took first.
+ */
+int
+store_begin(struct store *st, char **cause)
+{
+	if (store_exec(st, "BEGIN IMMEDIATE", cause) != 0)
+		return -1;
+	st->in_tx = 1;
+	return 0;
+}
+
+int
+store_commit(struct store *st, char **cause)
+{
+	if (store_exec(st, "COMMIT", cause) != 0) {
+		store_rollback(st);
+		return -1;
+	}
+	st->in_tx = 0;
+	return 0;
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (st->in_tx)
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->in_tx = 0;
 }
 
 /* Run SQL that returns no rows.  On error return -1 and set *cause. */
@@ -110,6 +192,12 @@ store_text(struct store *st, const char *sql, char **cause)
 		*cause = store_errmsg(st, sql);
 	sqlite3_finalize(stmt);
 	return v;
+}
+
+void
+store_busy_timeout(struct store *st, int ms)
+{
+	sqlite3_busy_timeout(st->db, ms);
 }
 
 int
@@ -298,6 +386,9 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	for (size_t i = 0; i < st->nstmts; i++)
+		sqlite3_finalize(st->stmts[i].stmt);
+	free(st->stmts);
 	if (st->db != NULL) {
 		if (sqlite3_close(st->db) != SQLITE_OK)
 			log_warnx("database %s: close: %s", st->path,

@@ -212,6 +212,34 @@ parse_bool(const char *s, bool *v)
 	return -1;
 }
 
+/*
+ * Percent-encode bytes as RFC 3986 wants for a path segment or a query
+ * value: unreserved characters stay, everything else is %XX; '/' stays
+ * when keep_slash.
+ */
+char *
+url_encode(const void *data, size_t len, bool keep_slash)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	const unsigned char	*p = data;
+	char			*out, *o;
+	size_t			 i;
+
+	out = o = xmalloc(len * 3 + 1);
+	for (i = 0; i < len; i++) {
+		if (isalnum(p[i]) || p[i] == '-' || p[i] == '_' ||
+		    p[i] == '.' || p[i] == '~' || (keep_slash && p[i] == '/'))
+			*o++ = (char)p[i];
+		else {
+			*o++ = '%';
+			*o++ = hex[p[i] >> 4];
+			*o++ = hex[p[i] & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 int64_t
 now_ms(void)
 {

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,6 +25,8 @@ static int	cmd_status(struct ctl *, int, char **);
 static int	cmd_reload(struct ctl *, int, char **);
 static int	cmd_metrics(struct ctl *, int, char **);
 static int	cmd_version(struct ctl *, int, char **);
+static int	cmd_events(struct ctl *, int, char **);
+static int	cmd_event(struct ctl *, int, char **);
 static int	cmd_help(struct ctl *, int, char **);
 
 static const struct ctl_command {
@@ -36,6 +39,11 @@ static const struct ctl_command {
 	  "show vigild's state, database, feeds and counters" },
 	{ "reload", "", cmd_reload,
 	  "reload the configuration (as SIGHUP does); show its errors" },
+	{ "events", "[--since DUR] [--account A] [--name N] [--actor ARN] "
+	  "[--feed F] [--writes] [--limit N]", cmd_events,
+	  "list recorded change events, newest first" },
+	{ "event", "ID", cmd_event,
+	  "show one event, with its raw record" },
 	{ "metrics", "", cmd_metrics,
 	  "print the Prometheus metrics" },
 	{ "version", "", cmd_version,
@@ -55,7 +63,20 @@ usage(void)
 static int
 cmd_status(struct ctl *ctl, int argc, char **argv)
 {
-	json_t	*ans;
+	static const struct format_column cols[] = {
+		{ "name", "FEED", false },
+		{ "type", "TYPE", false },
+		{ "state", "STATE", false },
+		{ "received", "RECEIVED", true },
+		{ "committed", "COMMITTED", true },
+		{ "events_stored", "EVENTS", true },
+		{ "dead_lettered", "DEAD", true },
+		{ "in_flight", "IN FLIGHT", true },
+		{ "lag_seconds", "LAG S", true },
+		{ "errors", "ERRORS", true },
+		{ "last_error", "LAST ERROR", false },
+	};
+	json_t	*ans, *feeds;
 	int	 rc;
 
 	if (argc != 1)
@@ -63,7 +84,20 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 	if ((rc = ctl_call(ctl, "GET", CTL_PREFIX "/status", NULL, &ans)) !=
 	    CTL_EXIT_OK)
 		return rc;
+	if (ctl->fmt != FORMAT_TABLE) {
+		format_object(stdout, ctl->fmt, ans);
+		json_decref(ans);
+		return CTL_EXIT_OK;
+	}
+	/* For people: the feeds as a table of their own. */
+	feeds = json_incref(json_object_get(ans, "feeds"));
+	json_object_del(ans, "feeds");
 	format_object(stdout, ctl->fmt, ans);
+	if (json_array_size(feeds) > 0) {
+		printf("\n");
+		format_rows(stdout, ctl->fmt, feeds, cols, nitems(cols));
+	}
+	json_decref(feeds);
 	json_decref(ans);
 	return CTL_EXIT_OK;
 }
@@ -83,6 +117,126 @@ cmd_reload(struct ctl *ctl, int argc, char **argv)
 		format_object(stdout, ctl->fmt, ans);
 	else
 		printf("configuration reloaded\n");
+	json_decref(ans);
+	return CTL_EXIT_OK;
+}
+
+/* Append "&name=value" (escaped) to a query string being built. */
+static void
+query_add(char **q, const char *name, const char *value)
+{
+	char	*e, *n;
+
+	if (value == NULL)
+		return;
+	e = ctl_escape(value);
+	n = xprintf("%s%s%s=%s", *q, **q == '\0' ? "?" : "&", name, e);
+	free(e);
+	free(*q);
+	*q = n;
+}
+
+static int
+cmd_events(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "since", required_argument, NULL, 's' },
+		{ "account", required_argument, NULL, 'a' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "actor", required_argument, NULL, 'A' },
+		{ "feed", required_argument, NULL, 'f' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "writes", no_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct format_column cols[] = {
+		{ "time", "TIME", false },
+		{ "account", "ACCOUNT", false },
+		{ "region", "REGION", false },
+		{ "name", "EVENT", false },
+		{ "actor_arn", "ACTOR", false },
+		{ "source_ip", "SOURCE IP", false },
+		{ "error_code", "ERROR", false },
+		{ "event_id", "ID", false },
+	};
+	json_t	*ans;
+	char	*q = xstrdup(""), *path;
+	int	 ch, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			query_add(&q, "since", optarg);
+			break;
+		case 'a':
+			query_add(&q, "account", optarg);
+			break;
+		case 'n':
+			query_add(&q, "name", optarg);
+			break;
+		case 'A':
+			query_add(&q, "actor", optarg);
+			break;
+		case 'f':
+			query_add(&q, "feed", optarg);
+			break;
+		case 'l':
+			query_add(&q, "limit", optarg);
+			break;
+		case 'w':
+			query_add(&q, "writes", "1");
+			break;
+		default:
+			free(q);
+			usage();
+		}
+	}
+	if (optind != argc) {
+		free(q);
+		usage();
+	}
+	path = xprintf(CTL_PREFIX "/events%s", q);
+	free(q);
+	rc = ctl_call(ctl, "GET", path, NULL, &ans);
+	free(path);
+	if (rc != CTL_EXIT_OK)
+		return rc;
+	format_rows(stdout, ctl->fmt, json_object_get(ans, "events"), cols,
+	    nitems(cols));
+	json_decref(ans);
+	return CTL_EXIT_OK;
+}
+
+static int
+cmd_event(struct ctl *ctl, int argc, char **argv)
+{
+	json_t	*ans, *raw;
+	char	*e, *path;
+	int	 rc;
+
+	if (argc != 2)
+		usage();
+	e = ctl_escape(argv[1]);
+	path = xprintf(CTL_PREFIX "/events/%s", e);
+	free(e);
+	rc = ctl_call(ctl, "GET", path, NULL, &ans);
+	free(path);
+	if (rc != CTL_EXIT_OK)
+		return rc;
+	if (ctl->fmt == FORMAT_JSON)
+		format_object(stdout, ctl->fmt, ans);
+	else {
+		raw = json_incref(json_object_get(ans, "raw"));
+		json_object_del(ans, "raw");
+		format_object(stdout, ctl->fmt, ans);
+		if (ctl->fmt == FORMAT_TABLE && raw != NULL) {
+			printf("\nraw record:\n");
+			json_dumpf(raw, stdout, JSON_INDENT(2));
+			printf("\n");
+		}
+		json_decref(raw);
+	}
 	json_decref(ans);
 	return CTL_EXIT_OK;
 }
@@ -129,7 +283,7 @@ cmd_help(struct ctl *ctl, int argc, char **argv)
 	printf("usage: vigilctl [-s socket] [-o table|json|csv] command "
 	    "[args]\n\ncommands:\n");
 	for (i = 0; i < nitems(ctl_commands); i++)
-		printf("  %-10s %-20s %s\n", ctl_commands[i].name,
+		printf("  %s %s\n      %s\n", ctl_commands[i].name,
 		    ctl_commands[i].args, ctl_commands[i].help);
 	printf("\nSee vigilctl(1).\n");
 	return CTL_EXIT_OK;

@@ -27,5 +27,6 @@ int	 ctl_call(struct ctl *, const char *, const char *, json_t *,
 	    json_t **);
 int	 ctl_call_text(struct ctl *, const char *, char **);
 void	 ctl_close(struct ctl *);
+char	*ctl_escape(const char *);
 
 #endif /* VIGILCTL_H */

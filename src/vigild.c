@@ -1,7 +1,8 @@
 /*
- * vigild.c: the vigil daemon.  main() brings the subsystems up in dependency
- * order (configuration, database, control socket) and takes them down in
- * reverse; one libevent loop runs everything in between.
+ * vigild.c: the vigil daemon.  main() brings the parts up in dependency
+ * order (configuration, database, HTTP client and credentials, pipeline,
+ * feeds, control socket) and takes them down in reverse; one libevent loop
+ * runs everything in between.
  */
 #include "config.h"
 
@@ -14,8 +15,15 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "aws.h"
 #include "ctl-proto.h"
+#include "feed.h"
+#include "http.h"
 #include "vigild.h"
+
+#define VIGILD_TICK_MS			100
+#define VIGILD_HOUSEKEEPING_MS		(60 * 60 * 1000)
+#define VIGILD_FEED_MESSAGES_KEEP_MS	(15LL * 86400 * 1000)
 
 enum vigild_state {
 	STATE_STARTING,
@@ -31,25 +39,29 @@ static const char *const state_names[] = {
 	[STATE_STOPPING] = "stopping",
 };
 
+static struct vigil	 V;	/* what the parts share */
+
 static struct {
-	struct event_base	*base;
-	struct config		*conf;
 	const char		*conf_path;
 	bool			 debug;
-	struct store		*store;
 	struct control		*ctl;
 	struct event		*ev_term;
 	struct event		*ev_int;
 	struct event		*ev_hup;
 	struct event		*ev_watchdog;
+	struct event		*ev_tick;	/* drains, retiring feeds */
+	struct event		*ev_housekeeping;
 	int64_t			 watchdog_usec;
 	enum vigild_state	 state;
 	int64_t			 started_ms;
 	int64_t			 started_mono;
+	int64_t			 stop_deadline;	/* mono ms */
 	unsigned		 reloads;
 	unsigned		 reload_failures;
 	int64_t			 last_reload_ms;
 	bool			 last_reload_ok;
+	struct feed		**retiring;	/* stopped on reload, draining */
+	size_t			  nretiring;
 } vd;
 
 static VIGIL_NORETURN void
@@ -69,19 +81,25 @@ vigild_set_state(enum vigild_state state, const char *status)
 json_t *
 vigild_status(void)
 {
-	json_t	*o, *counts;
+	json_t	*o, *counts, *feeds;
 	char	*started;
+	size_t	 i;
 
 	started = time_iso8601(vd.started_ms);
-	counts = json_pack("{s:I, s:I, s:I, s:I}",
-	    "events_received",
-	    (json_int_t)metrics_get(M_EVENTS_RECEIVED, NULL),
-	    "events_processed",
-	    (json_int_t)metrics_get(M_EVENTS_PROCESSED, NULL),
-	    "evaluations", (json_int_t)metrics_get(M_EVALUATIONS, NULL),
-	    "reloads", (json_int_t)vd.reloads);
+	counts = store_event_counts(V.store);
+	json_object_set_new(counts, "events_received",
+	    json_integer((json_int_t)metrics_sum(M_EVENTS_RECEIVED)));
+	json_object_set_new(counts, "events_processed",
+	    json_integer((json_int_t)metrics_sum(M_EVENTS_PROCESSED)));
+	json_object_set_new(counts, "evaluations",
+	    json_integer((json_int_t)metrics_sum(M_EVALUATIONS)));
+	json_object_set_new(counts, "errors",
+	    json_integer((json_int_t)metrics_sum(M_ERRORS)));
+	feeds = json_array();
+	for (i = 0; i < V.nfeeds; i++)
+		json_array_append_new(feeds, feed_status(V.feeds[i]));
 	o = json_pack("{s:s, s:i, s:I, s:s, s:s, s:I, s:{s:s, s:s, s:I, s:I},"
-	    " s:o, s:s, s:[], s:o}",
+	    " s:o, s:s, s:o, s:o, s:o, s:o}",
 	    "version", PACKAGE_VERSION,
 	    "protocol", CTL_PROTO_VERSION,
 	    "pid", (json_int_t)getpid(),
@@ -89,13 +107,15 @@ vigild_status(void)
 	    "started_at", started,
 	    "uptime_seconds", (json_int_t)((mono_ms() - vd.started_mono) / 1000),
 	    "config",
-	      "path", vd.conf->path,
+	      "path", V.conf->path,
 	      "log_level", log_level_name(log_get_level()),
 	      "reloads", (json_int_t)vd.reloads,
 	      "reload_failures", (json_int_t)vd.reload_failures,
-	    "database", store_status(vd.store),
-	    "socket", vd.conf->socket,
-	    "feeds",
+	    "database", store_status(V.store),
+	    "socket", V.conf->socket,
+	    "feeds", feeds,
+	    "pipeline", pipeline_status(V.pipeline),
+	    "aws_credentials", aws_creds_status(V.aws),
 	    "counts", counts);
 	free(started);
 	if (vd.last_reload_ms != 0) {
@@ -124,6 +144,76 @@ vigild_log_diags(const struct diags *d)
 	}
 }
 
+static void
+vigild_add_feed(struct feed *f)
+{
+	V.feeds = xreallocarray(V.feeds, V.nfeeds + 1, sizeof *V.feeds);
+	V.feeds[V.nfeeds++] = f;
+}
+
+/* Start the enabled feeds of conf that are not running yet. */
+static int
+vigild_start_feeds(struct config *conf, char **cause)
+{
+	struct feed_conf	*fc;
+	struct feed		*f;
+	size_t			 i, j;
+
+	for (i = 0; i < conf->feeds.n; i++) {
+		fc = conf->feeds.v[i];
+		if (!fc->enabled)
+			continue;
+		for (j = 0; j < V.nfeeds; j++) {
+			if (strcmp(V.feeds[j]->name, fc->name) == 0)
+				break;
+		}
+		if (j < V.nfeeds)
+			continue;
+		if ((f = feed_start(&V, fc, cause)) == NULL)
+			return -1;
+		vigild_add_feed(f);
+	}
+	return 0;
+}
+
+/*
+ * On reload: feeds whose configuration is unchanged go on; the others stop
+ * (and drain) and the new ones start.
+ */
+static void
+vigild_reload_feeds(struct config *next)
+{
+	struct feed_conf	*fc;
+	struct feed		*f;
+	char			*cause = NULL;
+	size_t			 i, j, kept = 0;
+
+	for (i = 0; i < V.nfeeds; i++) {
+		f = V.feeds[i];
+		fc = NULL;
+		for (j = 0; j < next->feeds.n; j++) {
+			if (strcmp(next->feeds.v[j]->name, f->name) == 0)
+				fc = next->feeds.v[j];
+		}
+		if (fc != NULL && fc->enabled && feed_conf_equal(fc, f->conf)) {
+			V.feeds[kept++] = f;
+			continue;
+		}
+		log_info("feed %s: %s; stopping it", f->name, fc == NULL ?
+		    "no longer configured" : !fc->enabled ? "disabled" :
+		    "configuration changed");
+		feed_stop(f);
+		vd.retiring = xreallocarray(vd.retiring, vd.nretiring + 1,
+		    sizeof *vd.retiring);
+		vd.retiring[vd.nretiring++] = f;
+	}
+	V.nfeeds = kept;
+	if (vigild_start_feeds(next, &cause) != 0) {
+		log_warnx("reload: %s", cause);
+		free(cause);
+	}
+}
+
 /*
  * Parse and check the configuration file again, into new objects; swap them
  * in only if all is well.  On error the running configuration stays and
@@ -143,7 +233,10 @@ vigild_reload(struct diags *d)
 	vd.last_reload_ms = now_ms();
 
 	next = config_load(vd.conf_path, d);
-	if (next == NULL) {
+	if (next != NULL)
+		control_check(next, d);
+	if (next == NULL || d->n > 0) {
+		config_free(next);
 		log_warnx("reload: %s has errors; keeping the running "
 		    "configuration", vd.conf_path);
 		vigild_log_diags(d);
@@ -156,20 +249,75 @@ vigild_reload(struct diags *d)
 		return -1;
 	}
 
-	config_keep_restart_keys(next, vd.conf);
+	config_keep_restart_keys(next, V.conf);
 	if (!vd.debug)
 		log_set_level(config_log_level(next));
 	control_reconfigure(vd.ctl, next);
-	config_free(vd.conf);
-	vd.conf = next;
+	vigild_reload_feeds(next);
+	config_free(V.conf);
+	V.conf = next;
 
 	vd.reloads++;
 	vd.last_reload_ok = true;
 	metrics_add(M_RELOADS, "ok", 1);
 	log_info("reloaded %s", vd.conf_path);
 	vd.state = STATE_READY;
-	sdnotify("READY=1\nSTATUS=Ready (configuration reloaded)");
+	sdnotify("READY=1\nSTATUS=Ready (configuration reloaded; %zu feed%s)",
+	    V.nfeeds, V.nfeeds == 1 ? "" : "s");
 	return 0;
+}
+
+static size_t
+vigild_busy_feeds(void)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < V.nfeeds; i++)
+		n += !feed_idle(V.feeds[i]);
+	for (i = 0; i < vd.nretiring; i++)
+		n += !feed_idle(vd.retiring[i]);
+	return n;
+}
+
+/* Every tick: free retired feeds that drained; end a drain on SIGTERM. */
+static void
+vigild_tick(evutil_socket_t fd, short events, void *arg)
+{
+	size_t	 i, kept = 0, left;
+
+	for (i = 0; i < vd.nretiring; i++) {
+		if (feed_idle(vd.retiring[i]) && vd.state != STATE_STOPPING)
+			feed_free(vd.retiring[i]);
+		else
+			vd.retiring[kept++] = vd.retiring[i];
+	}
+	vd.nretiring = kept;
+	if (vd.state != STATE_STOPPING)
+		return;
+	left = pipeline_in_flight(V.pipeline);
+	if (left == 0 && vigild_busy_feeds() == 0) {
+		log_info("drained: every message committed and acknowledged");
+		event_base_loopexit(V.base, NULL);
+	} else if (mono_ms() > vd.stop_deadline) {
+		log_warnx("shutdown_timeout: %zu message%s in flight not "
+		    "acknowledged; they will come again", left,
+		    left == 1 ? "" : "s");
+		event_base_loopexit(V.base, NULL);
+	}
+}
+
+static void
+vigild_stop(void)
+{
+	size_t	 i;
+
+	sdnotify("STOPPING=1");
+	vigild_set_state(STATE_STOPPING, "Stopping: draining feeds");
+	V.stopping = true;
+	vd.stop_deadline = mono_ms() + V.conf->shutdown_timeout;
+	for (i = 0; i < V.nfeeds; i++)
+		feed_stop(V.feeds[i]);
+	vigild_tick(-1, 0, NULL);
 }
 
 static void
@@ -179,6 +327,8 @@ vigild_signal(evutil_socket_t sig, short events, void *arg)
 
 	switch (sig) {
 	case SIGHUP:
+		if (vd.state == STATE_STOPPING)
+			break;
 		log_info("SIGHUP: reloading %s", vd.conf_path);
 		vigild_reload(&d);
 		diag_clear(&d);
@@ -188,18 +338,11 @@ vigild_signal(evutil_socket_t sig, short events, void *arg)
 		if (vd.state == STATE_STOPPING) {
 			log_warnx("%s again: stopping at once",
 			    strsignal((int)sig));
-			event_base_loopbreak(vd.base);
+			event_base_loopbreak(V.base);
 			break;
 		}
 		log_info("%s: stopping", strsignal((int)sig));
-		sdnotify("STOPPING=1");
-		vigild_set_state(STATE_STOPPING, "Stopping");
-		/*
-		 * Nothing is in flight yet that needs draining; when feeds
-		 * exist they stop taking messages here and the loop ends when
-		 * the last one has committed or been abandoned.
-		 */
-		event_base_loopexit(vd.base, NULL);
+		vigild_stop();
 		break;
 	}
 }
@@ -210,12 +353,42 @@ vigild_watchdog(evutil_socket_t fd, short events, void *arg)
 	sdnotify("WATCHDOG=1");
 }
 
+/* Hourly: forget what can be forgotten. */
+static void
+vigild_housekeeping(evutil_socket_t fd, short events, void *arg)
+{
+	char	*cause = NULL;
+	int64_t	 now = now_ms();
+
+	if (store_messages_prune(V.store, now - VIGILD_FEED_MESSAGES_KEEP_MS,
+	    &cause) != 0 || store_events_prune(V.store,
+	    now - V.conf->events_retention, &cause) != 0) {
+		metrics_add(M_ERRORS, "database", 1);
+		log_warnx("housekeeping: %s", cause);
+		free(cause);
+	}
+}
+
+static struct event *
+vigild_timer(void (*cb)(evutil_socket_t, short, void *), int64_t ms)
+{
+	struct event	*ev;
+	struct timeval	 tv;
+
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	if ((ev = event_new(V.base, -1, EV_PERSIST, cb, NULL)) == NULL ||
+	    event_add(ev, &tv) != 0)
+		fatalx("cannot arm a timer");
+	return ev;
+}
+
 static struct event *
 vigild_signal_new(int sig)
 {
 	struct event	*ev;
 
-	if ((ev = evsignal_new(vd.base, sig, vigild_signal, NULL)) == NULL ||
+	if ((ev = evsignal_new(V.base, sig, vigild_signal, NULL)) == NULL ||
 	    evsignal_add(ev, NULL) != 0)
 		fatalx("cannot handle signal %d", sig);
 	return ev;
@@ -233,7 +406,13 @@ vigild_check(const char *path)
 		diag_clear(&d);
 		return 1;
 	}
+	control_check(conf, &d);
 	config_free(conf);
+	if (d.n > 0) {
+		diag_print(stderr, &d, true);
+		diag_clear(&d);
+		return 1;
+	}
 	printf("configuration OK\n");
 	return 0;
 }
@@ -241,10 +420,11 @@ vigild_check(const char *path)
 int
 main(int argc, char **argv)
 {
-	struct diags	 d = { NULL, 0 };
-	struct timeval	 tv;
-	char		*cause;
-	int		 ch, check = 0;
+	struct aws_creds_options	 copts;
+	struct diags			 d = { NULL, 0 };
+	char				*cause;
+	size_t				 i;
+	int				 ch, check = 0;
 
 	log_init("vigild", true);
 	vd.conf_path = VIGIL_CONFIG;
@@ -280,13 +460,14 @@ main(int argc, char **argv)
 
 	vd.started_ms = now_ms();
 	vd.started_mono = mono_ms();
+	srandom((unsigned)(vd.started_ms ^ getpid()));
 	sdnotify_init();
 	metrics_init();
 	metrics_set(M_UP_SINCE, NULL, (double)vd.started_ms / 1000.0);
 	vigild_set_state(STATE_STARTING, "Reading configuration");
 
 	/* Configuration: every error, then stop. */
-	if ((vd.conf = config_load(vd.conf_path, &d)) == NULL) {
+	if ((V.conf = config_load(vd.conf_path, &d)) == NULL) {
 		if (log_to_journal())
 			vigild_log_diags(&d);
 		else
@@ -295,13 +476,13 @@ main(int argc, char **argv)
 		    d.n == 1 ? "" : "s");
 	}
 	if (!vd.debug)
-		log_set_level(config_log_level(vd.conf));
+		log_set_level(config_log_level(V.conf));
 	log_info("vigild %s starting (configuration %s)", PACKAGE_VERSION,
 	    vd.conf_path);
 
 	/* The loop, and the signals it handles. */
 	signal(SIGPIPE, SIG_IGN);
-	if ((vd.base = event_base_new()) == NULL)
+	if ((V.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	vd.ev_term = vigild_signal_new(SIGTERM);
 	vd.ev_int = vigild_signal_new(SIGINT);
@@ -309,54 +490,77 @@ main(int argc, char **argv)
 
 	/* The database. */
 	vigild_set_state(STATE_STARTING, "Opening the database");
-	if ((vd.store = store_open(vd.conf->database,
-	    vd.conf->database_sync, &cause)) == NULL)
+	if ((V.store = store_open(V.conf->database, V.conf->database_sync,
+	    &cause)) == NULL)
 		fatalx("%s", cause);
-	if (store_run_begin(vd.store, PACKAGE_VERSION, &cause) != 0)
+	if (store_run_begin(V.store, PACKAGE_VERSION, &cause) != 0)
+		fatalx("%s", cause);
+
+	/* HTTP, credentials, the pipeline, the feeds. */
+	if (http_global_init(&cause) != 0)
+		fatalx("%s", cause);
+	V.http = http_new(V.base);
+	memset(&copts, 0, sizeof copts);
+	V.aws = aws_creds_chain_new(V.base, V.http, &copts);
+	V.pipeline = pipeline_new(&V);
+	vigild_set_state(STATE_STARTING, "Starting the feeds");
+	if (vigild_start_feeds(V.conf, &cause) != 0)
 		fatalx("%s", cause);
 
 	/* The control socket. */
 	vigild_set_state(STATE_STARTING, "Opening the control socket");
-	if ((vd.ctl = control_start(vd.base, vd.conf, &cause)) == NULL)
+	if ((vd.ctl = control_start(&V, V.conf, &cause)) == NULL)
 		fatalx("%s", cause);
 
-	/* The watchdog, pinged from the loop at half its interval. */
+	/* Timers: the watchdog at half its interval, ticks, housekeeping. */
 	if ((vd.watchdog_usec = sdnotify_watchdog_usec()) > 0) {
-		vd.ev_watchdog = event_new(vd.base, -1, EV_PERSIST,
-		    vigild_watchdog, NULL);
-		tv.tv_sec = (time_t)(vd.watchdog_usec / 2 / 1000000);
-		tv.tv_usec = (suseconds_t)(vd.watchdog_usec / 2 % 1000000);
-		if (vd.ev_watchdog == NULL || event_add(vd.ev_watchdog, &tv) != 0)
-			fatalx("cannot arm the watchdog timer");
+		vd.ev_watchdog = vigild_timer(vigild_watchdog,
+		    vd.watchdog_usec / 2 / 1000 > 0 ?
+		    vd.watchdog_usec / 2 / 1000 : 1);
 		log_debug("watchdog: every %lld us",
 		    (long long)vd.watchdog_usec / 2);
 	}
+	vd.ev_tick = vigild_timer(vigild_tick, VIGILD_TICK_MS);
+	vd.ev_housekeeping = vigild_timer(vigild_housekeeping,
+	    VIGILD_HOUSEKEEPING_MS);
 
 	vd.state = STATE_READY;
-	sdnotify("READY=1\nMAINPID=%ld\nSTATUS=Ready: database %s (schema %d), "
-	    "socket %s", (long)getpid(), vd.conf->database,
-	    store_schema_version(vd.store), vd.conf->socket);
-	log_info("ready: database %s, socket %s", vd.conf->database,
-	    vd.conf->socket);
+	sdnotify("READY=1\nMAINPID=%ld\nSTATUS=Ready: %zu feed%s, database %s "
+	    "(schema %d)", (long)getpid(), V.nfeeds, V.nfeeds == 1 ? "" : "s",
+	    V.conf->database, store_schema_version(V.store));
+	log_info("ready: %zu feed%s, database %s, socket %s", V.nfeeds,
+	    V.nfeeds == 1 ? "" : "s", V.conf->database, V.conf->socket);
 
-	if (event_base_dispatch(vd.base) == -1)
+	if (event_base_dispatch(V.base) == -1)
 		fatalx("event_base_dispatch failed");
 
 	/* Down in reverse order. */
 	control_stop(vd.ctl);
-	if (store_run_end(vd.store, &cause) != 0) {
+	for (i = 0; i < V.nfeeds; i++)
+		feed_free(V.feeds[i]);
+	for (i = 0; i < vd.nretiring; i++)
+		feed_free(vd.retiring[i]);
+	free(V.feeds);
+	free(vd.retiring);
+	pipeline_free(V.pipeline);
+	aws_creds_free(V.aws);
+	http_free(V.http);
+	http_global_cleanup();
+	if (store_run_end(V.store, &cause) != 0) {
 		log_warnx("%s", cause);
 		free(cause);
 	}
-	store_close(vd.store);
+	store_close(V.store);
 	if (vd.ev_watchdog != NULL)
 		event_free(vd.ev_watchdog);
+	event_free(vd.ev_tick);
+	event_free(vd.ev_housekeeping);
 	event_free(vd.ev_hup);
 	event_free(vd.ev_int);
 	event_free(vd.ev_term);
-	event_base_free(vd.base);
+	event_base_free(V.base);
 	log_info("stopped");
-	config_free(vd.conf);
+	config_free(V.conf);
 	metrics_free();
 	libevent_global_shutdown();
 	return 0;

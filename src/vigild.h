@@ -26,6 +26,7 @@ enum cfg_type {
 	CFG_PATHLIST,	/* struct strlist of absolute paths */
 	CFG_SECRET_FILE, /* struct secret *: a file's contents */
 	CFG_SECRET_ENV,	/* struct secret *: an environment variable's value */
+	CFG_LIST,	/* a list of mappings, parsed by the key's list ops */
 };
 
 #define CFG_REQUIRED	0x1	/* no default: must be given */
@@ -42,6 +43,8 @@ struct secret {
 	char	*origin;	/* "file /path" or "environment NAME" */
 };
 
+struct cfg_list_ops;
+
 struct cfg_key {
 	const char	*name;
 	enum cfg_type	 type;
@@ -52,6 +55,26 @@ struct cfg_key {
 	const char	*values;	/* CFG_ENUM: "a|b|c" */
 	int		 flags;
 	const char	*doc;
+	const struct cfg_list_ops *list; /* CFG_LIST */
+};
+
+/* A CFG_LIST key's slot is parsed and freed by its owner's functions. */
+struct cfg_list_ops {
+	int	(*parse)(void *, struct yamldoc *, yaml_node_t *, const char *,
+		    struct diags *);
+	void	(*free)(void *);
+};
+
+/* One object and its key table, for mappings that fill several objects. */
+struct cfg_layer {
+	void			*obj;
+	const struct cfg_key	*keys;
+	size_t			 nkeys;
+};
+
+struct feed_conf_list {
+	struct feed_conf	**v;
+	size_t			  n;
 };
 
 struct config {
@@ -70,6 +93,12 @@ struct config {
 	char		*metrics_listen;
 	int		 log_level;
 	struct strlist	 rules;
+	bool		 events_read_only;
+	bool		 events_failed;
+	int64_t		 events_retention;
+	int64_t		 poison_receive_count;
+	int64_t		 shutdown_timeout;
+	struct feed_conf_list feeds;
 };
 
 enum {
@@ -89,9 +118,16 @@ int		 config_keep_restart_keys(struct config *, struct config *);
 int		 cfg_section_parse(void *, const struct cfg_key *, size_t,
 		    struct yamldoc *, yaml_node_t *, const char *,
 		    struct diags *);
+int		 cfg_layers_parse(const struct cfg_layer *, size_t,
+		    struct yamldoc *, yaml_node_t *, const char *,
+		    struct diags *);
 void		 cfg_section_free(void *, const struct cfg_key *, size_t);
 const char	*cfg_type_name(enum cfg_type);
 void		 config_keys_print(FILE *);
+void		 cfg_keys_print(FILE *, const char *, const struct cfg_key *,
+		    size_t);
+bool		 cfg_section_equal(const void *, const void *,
+		    const struct cfg_key *, size_t);
 void		 secret_free(struct secret *);
 void		 strlist_add(struct strlist *, const char *);
 void		 strlist_clear(struct strlist *);
@@ -117,11 +153,46 @@ struct store	*store_open_migrations(const char *, int,
 		    const struct store_migration *, size_t, char **);
 void		 store_close(struct store *);
 int		 store_schema_version(struct store *);
+void		 store_busy_timeout(struct store *, int);
 int		 store_run_begin(struct store *, const char *, char **);
 int		 store_run_end(struct store *, char **);
+int		 store_begin(struct store *, char **);
+int		 store_commit(struct store *, char **);
+void		 store_rollback(struct store *);
 struct json_t	*store_status(struct store *);
 struct sqlite3	*store_db(struct store *);
 int		 store_latest_version(void);
+
+/* store-events.c: change events, feed messages, dead letters, cursors. */
+struct change_event;
+struct event_query {
+	int64_t		 since_ms;	/* 0: any time */
+	const char	*account;
+	const char	*name;
+	const char	*actor;		/* ARN or principal id */
+	const char	*feed;
+	bool		 writes_only;
+	int64_t		 limit;
+};
+int		 store_event_put(struct store *, const struct change_event *,
+		    const char *, int64_t, bool *, char **);
+int		 store_message_seen(struct store *, const char *, const char *,
+		    bool *, char **);
+int		 store_message_done(struct store *, const char *, const char *,
+		    int64_t, int, char **);
+int		 store_dead_letter_put(struct store *, const char *,
+		    const char *, int64_t, int, const char *, const char *,
+		    size_t, char **);
+char		*store_cursor_get(struct store *, const char *, const char *,
+		    char **);
+int		 store_cursor_put(struct store *, const char *, const char *,
+		    const char *, char **);
+int		 store_messages_prune(struct store *, int64_t, char **);
+int		 store_events_prune(struct store *, int64_t, char **);
+struct json_t	*store_events_query(struct store *, const struct event_query *,
+		    char **);
+struct json_t	*store_event_get(struct store *, const char *, char **);
+struct json_t	*store_event_counts(struct store *);
 
 /* metrics.c: counters, gauges and histograms, Prometheus text format. */
 enum metric_id {
@@ -144,18 +215,33 @@ void		 metrics_add(enum metric_id, const char *, double);
 void		 metrics_set(enum metric_id, const char *, double);
 void		 metrics_observe(enum metric_id, const char *, double);
 double		 metrics_get(enum metric_id, const char *);
+double		 metrics_sum(enum metric_id);
 char		*metrics_render(void);
 
 /* control.c: the HTTP/1.1 + JSON control API on the UNIX socket. */
 struct control;
-struct control	*control_start(struct event_base *, const struct config *,
+struct vigil;
+struct control	*control_start(struct vigil *, const struct config *,
 		    char **);
 void		 control_stop(struct control *);
+int		 control_check(const struct config *, struct diags *);
 void		 control_reconfigure(struct control *, const struct config *);
 int		 control_metrics_listen(struct control *, const char *,
 		    char **);
 
-/* vigild.c: the daemon's state, for the control API. */
+/* vigild.c: the daemon, as its parts see it. */
+struct vigil {
+	struct event_base	*base;
+	struct config		*conf;
+	struct store		*store;
+	struct http		*http;
+	struct aws_creds	*aws;		/* the standard chain */
+	struct pipeline		*pipeline;
+	struct feed		**feeds;
+	size_t			  nfeeds;
+	bool			  stopping;
+};
+
 struct json_t	*vigild_status(void);
 int		 vigild_reload(struct diags *);
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "check_vigil.h"
+#include "feed.h"
 #include "vigild.h"
 
 static struct config *
@@ -331,6 +332,9 @@ END_TEST
 /* vigild.yaml(5) documents every key in the table, and no other. */
 START_TEST(test_man_page_documents_every_key)
 {
+	static const struct feed_backend *const backends[] = {
+		&feed_sqs_backend, &feed_file_backend,
+	};
 	char	*path, *man, *cause, *needle, *p, *end;
 	size_t	 i, documented = 0;
 
@@ -353,6 +357,21 @@ START_TEST(test_man_page_documents_every_key)
 		p++;
 	}
 	ck_assert_int_eq(documented, config_nkeys);
+	/* And every feed type's keys, under FEEDS. */
+	p = strstr(man, ".Sh FEEDS");
+	ck_assert_ptr_nonnull(p);
+	for (i = 0; i < nitems(backends); i++) {
+		size_t j;
+
+		for (j = 0; j < backends[i]->nkeys; j++) {
+			needle = xprintf("\n.It Ic %s ",
+			    backends[i]->keys[j].name);
+			ck_assert_msg(strstr(p, needle) != NULL,
+			    "vigild.yaml.5 does not document %s's %s",
+			    backends[i]->type, backends[i]->keys[j].name);
+			free(needle);
+		}
+	}
 	free(man);
 	free(path);
 }

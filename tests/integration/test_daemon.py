@@ -1,6 +1,7 @@
 """The foundation, end to end: vigild under a test service manager, driven
 with vigilctl over its control socket."""
 
+import glob
 import json
 import os
 import signal
@@ -13,6 +14,7 @@ from vigiltest import (Daemon, free_port, main, need_root, wait_for,
 import unittest
 
 NOBODY = "65534"
+SCHEMA = len(glob.glob(os.path.join(SRCDIR, "sql", "[0-9]*.sql")))
 
 
 class StartStop(unittest.TestCase):
@@ -35,14 +37,15 @@ class StartStop(unittest.TestCase):
         self.assertEqual(st["pid"], d.proc.pid)
         self.assertEqual(st["protocol"], 1)
         self.assertEqual(st["database"]["path"], d.database)
-        self.assertEqual(st["database"]["schema_version"], 1)
+        self.assertEqual(st["database"]["schema_version"], SCHEMA)
         self.assertEqual(st["config"]["path"], d.config_path)
         self.assertEqual(st["feeds"], [])
         self.assertIn("events_received", st["counts"])
 
         table = d.ctl("status", check=0).stdout
         self.assertRegex(table, r"(?m)^state\s+ready$")
-        self.assertRegex(table, r"(?m)^database\.schema_version\s+1$")
+        self.assertRegex(table, r"(?m)^database\.schema_version\s+%d$"
+                         % SCHEMA)
         csv = d.ctl("-o", "csv", "status", check=0).stdout.splitlines()
         self.assertEqual(csv[0], "key,value")
         self.assertIn("state,ready", csv)
@@ -131,6 +134,14 @@ class Configuration(unittest.TestCase):
         # The offending line, with a caret under the column.
         self.assertIn("  control_timeout: soon\n"
                       "                   ^\n", p.stderr)
+
+    def test_check_names_existing_groups(self):
+        d = Daemon(self)
+        d.write_config("socket_group: no-such-group-here\n")
+        p = d.run(["-n", "-c", d.config_path])
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("%s: socket_group: unknown group 'no-such-group-here'"
+                      % d.config_path, p.stderr)
 
     def test_startup_with_bad_config_fails(self):
         d = Daemon(self)

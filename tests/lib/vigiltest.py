@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.request
 
 VIGILD = os.environ.get("VIGILD", "vigild")
 VIGILCTL = os.environ.get("VIGILCTL", "vigilctl")
@@ -150,11 +151,13 @@ class Daemon:
         if getattr(self, "log", None) is not None:
             self.log.close()
         self.log = open(self.log_path, "ab")
+        with self.notify.lock:
+            readies = self.notify.messages.count("READY=1")
         self.proc = subprocess.Popen(cmd, env=self.env(), stdout=self.log,
                                      stderr=subprocess.STDOUT,
                                      preexec_fn=preexec)
         if wait_ready:
-            self.wait_ready()
+            self.wait_ready(readies + 1)
         return self.proc
 
     def wait_ready(self, count=1):
@@ -226,6 +229,89 @@ class Daemon:
             sys.stderr.write("kept %s\n" % self.dir)
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Moto:
+    """moto server, the AWS test peer, on a free 127.0.0.1 port.
+
+    auth_after: start verifying signatures (and IAM permissions) after this
+    many actions (moto's INITIAL_NO_AUTH_ACTION_COUNT); None: never.
+    """
+
+    KEY = "testing"
+    REGION = "eu-west-1"
+
+    def __init__(self, testcase, auth_after=None):
+        self.python = os.environ.get("MOTO_PYTHON")
+        if not self.python:
+            testcase.fail("MOTO_PYTHON is not set: configure found no "
+                          "Python with moto (pip install 'moto[server]')")
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.dir = tempfile.mkdtemp(prefix="vigil-moto-")
+        env = self.base_env()
+        if auth_after is not None:
+            env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(auth_after)
+        self.log = open(os.path.join(self.dir, "moto.log"), "wb")
+        self.proc = subprocess.Popen(
+            [self.python, "-m", "moto.server", "-H", "127.0.0.1", "-p",
+             str(self.port)], stdout=self.log, stderr=subprocess.STDOUT,
+            env=env)
+        testcase.addCleanup(self.stop)
+        wait_for(self.answers, what="moto server on %s" % self.url)
+        self.access_key = self.secret_key = self.KEY
+
+    def base_env(self):
+        env = dict(os.environ)
+        env.update({"AWS_ACCESS_KEY_ID": self.KEY,
+                    "AWS_SECRET_ACCESS_KEY": self.KEY,
+                    "AWS_DEFAULT_REGION": self.REGION,
+                    "AWS_EC2_METADATA_DISABLED": "true"})
+        env.pop("AWS_PROFILE", None)
+        env.pop("AWS_SESSION_TOKEN", None)
+        return env
+
+    def answers(self):
+        if self.proc.poll() is not None:
+            raise AssertionError("moto exited: %s" % self.read_log())
+        try:
+            with urllib.request.urlopen(self.url + "/moto-api/",
+                                        timeout=2) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    def read_log(self):
+        with open(os.path.join(self.dir, "moto.log"), "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def env(self):
+        """Environment for vigild and the AWS CLI to use this moto."""
+        env = self.base_env()
+        env["AWS_ACCESS_KEY_ID"] = self.access_key
+        env["AWS_SECRET_ACCESS_KEY"] = self.secret_key
+        return env
+
+    def aws(self, *args, check=True):
+        """Run the AWS CLI against moto; the parsed JSON answer."""
+        p = subprocess.run([self.python, "-m", "awscli", "--endpoint-url",
+                            self.url, "--output", "json"] + list(args),
+                           capture_output=True, text=True, env=self.env(),
+                           timeout=DEADLINE)
+        if check and p.returncode != 0:
+            raise AssertionError("aws %s: %s" % (" ".join(args), p.stderr))
+        return json.loads(p.stdout) if p.stdout.strip() else {}
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def as_user(user):
