@@ -46,38 +46,6 @@ struct corpus {
 	size_t		 records;	/* change events in one pass */
 };
 
-static int
-cmpstr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void
-walk(const char *dir, char ***paths, size_t *n)
-{
-	DIR		*d;
-	struct dirent	*de;
-	struct stat	 sb;
-	char		*p;
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		p = xprintf("%s/%s", dir, de->d_name);
-		if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-			walk(p, paths, n);
-			free(p);
-		} else if (S_ISREG(sb.st_mode)) {
-			*paths = xreallocarray(*paths, *n + 1, sizeof **paths);
-			(*paths)[(*n)++] = p;
-		} else
-			free(p);
-	}
-	closedir(d);
-}
-
 /* Keep a message if the normaliser takes it; count its events. */
 static void
 corpus_add(struct corpus *c, const char *buf, size_t len)
@@ -213,14 +181,13 @@ main(void)
 		return 77;
 	}
 	dir = xprintf("%s/testdata/cloudtrail", shared);
-	walk(dir, &paths, &n);
+	paths = dir_files(dir, 16, &n);
 	if (n == 0) {
 		printf("bench-normalize: no corpus at %s: nothing to measure\n",
 		    dir);
 		free(dir);
 		return 77;
 	}
-	qsort(paths, n, sizeof *paths, cmpstr);
 	memset(&c, 0, sizeof c);
 	for (i = 0; i < n; i++) {
 		corpus_file(&c, paths[i]);

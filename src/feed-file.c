@@ -14,7 +14,6 @@
 
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,13 +109,6 @@ file_wanted(const char *name)
 	return false;
 }
 
-static int
-file_cmp_name(const void *a, const void *b)
-{
-	return strcmp(((const struct file_item *)a)->path,
-	    ((const struct file_item *)b)->path);
-}
-
 static void
 file_add(struct file_feed *ff, const char *path, const struct stat *sb)
 {
@@ -131,13 +123,14 @@ file_add(struct file_feed *ff, const char *path, const struct stat *sb)
 	it->done = false;
 }
 
+/* The file, or the wanted files under the directory, in name order. */
 static void
-file_scan(struct file_feed *ff, const char *path, int depth)
+file_scan(struct file_feed *ff, const char *path)
 {
 	struct stat	 sb;
-	struct dirent	*de;
-	DIR		*dir;
-	char		*sub;
+	const char	*base;
+	char		**paths;
+	size_t		 i, n;
 
 	if (stat(path, &sb) == -1) {
 		feed_error(ff->f, "%s: %s", path, strerror(errno));
@@ -147,25 +140,15 @@ file_scan(struct file_feed *ff, const char *path, int depth)
 		file_add(ff, path, &sb);
 		return;
 	}
-	if (!S_ISDIR(sb.st_mode) || depth > FILE_MAX_DEPTH)
-		return;
-	if ((dir = opendir(path)) == NULL) {
-		feed_error(ff->f, "%s: %s", path, strerror(errno));
-		return;
+	paths = dir_files(path, FILE_MAX_DEPTH, &n);
+	for (i = 0; i < n; i++) {
+		base = strrchr(paths[i], '/') != NULL ?
+		    strrchr(paths[i], '/') + 1 : paths[i];
+		if (file_wanted(base) && stat(paths[i], &sb) == 0)
+			file_add(ff, paths[i], &sb);
+		free(paths[i]);
 	}
-	while ((de = readdir(dir)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		sub = xprintf("%s/%s", path, de->d_name);
-		if (stat(sub, &sb) == 0 && S_ISDIR(sb.st_mode))
-			file_scan(ff, sub, depth + 1);
-		else if (file_wanted(de->d_name) && stat(sub, &sb) == 0 &&
-		    S_ISREG(sb.st_mode))
-			file_add(ff, sub, &sb);
-		free(sub);
-	}
-	closedir(dir);
+	free(paths);
 }
 
 /* Oldest first; events without a time keep their place at the start. */
@@ -343,9 +326,7 @@ file_start(struct feed *f, char **cause)
 	if (ff->tick_ev == NULL)
 		fatalx("evtimer_new: out of memory");
 
-	file_scan(ff, c->path, 0);
-	if (ff->nfiles > 1)
-		qsort(ff->files, ff->nfiles, sizeof *ff->files, file_cmp_name);
+	file_scan(ff, c->path);
 	for (i = 0; i < ff->nfiles; i++) {
 		if (!c->replay_again) {
 			stamp = store_cursor_get(f->v->store, f->name,

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -238,6 +239,55 @@ url_encode(const void *data, size_t len, bool keep_slash)
 	}
 	*o = '\0';
 	return out;
+}
+
+static int
+dir_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+dir_walk(const char *dir, int depth, char ***paths, size_t *n)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 sb;
+	char		*p;
+
+	if (depth < 0 || (d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		p = xprintf("%s/%s", dir, de->d_name);
+		if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			dir_walk(p, depth - 1, paths, n);
+			free(p);
+		} else if (S_ISREG(sb.st_mode)) {
+			*paths = xreallocarray(*paths, *n + 1, sizeof **paths);
+			(*paths)[(*n)++] = p;
+		} else
+			free(p);
+	}
+	closedir(d);
+}
+
+/*
+ * Every regular file under dir, down to depth levels of directories,
+ * sorted by path; hidden files and directories are left out.  The caller
+ * frees each path and the array.
+ */
+char **
+dir_files(const char *dir, int depth, size_t *n)
+{
+	char	**paths = NULL;
+
+	*n = 0;
+	dir_walk(dir, depth, &paths, n);
+	if (*n > 1)
+		qsort(paths, *n, sizeof *paths, dir_cmp);
+	return paths;
 }
 
 int64_t

@@ -64,6 +64,7 @@ int64_t	 mono_ms(void);
 char	*time_iso8601(int64_t);
 char	*read_file(const char *, size_t, size_t *, char **);
 char	*url_encode(const void *, size_t, bool);
+char	**dir_files(const char *, int, size_t *);
 
 /* diag.c: diagnostics with positions (file:line:col: message). */
 struct diag {

@@ -28,40 +28,6 @@
 #define ENVDATA		TEST_SRCDIR "/tests/data/envelope"
 #define MAX_INFLATE	(64 << 20)
 
-static int
-cmpstr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Every regular file under dir, sorted. */
-static void
-walk(const char *dir, char ***paths, size_t *n)
-{
-	DIR		*d;
-	struct dirent	*de;
-	struct stat	 sb;
-	char		*p;
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		p = xprintf("%s/%s", dir, de->d_name);
-		if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-			walk(p, paths, n);
-			free(p);
-		} else if (S_ISREG(sb.st_mode)) {
-			*paths = xreallocarray(*paths, *n + 1, sizeof **paths);
-			(*paths)[(*n)++] = p;
-		} else
-			free(p);
-	}
-	closedir(d);
-	qsort(*paths, *n, sizeof **paths, cmpstr);
-}
-
 static char *
 slurp(const char *path, size_t *len)
 {
@@ -269,7 +235,7 @@ START_TEST(test_bundled_cases)
 	const char	*regen = getenv("VIGIL_REGEN_EXPECTED");
 	size_t		 n = 0, i, k, len, ncases = 0;
 
-	walk(ENVDATA, &paths, &n);
+	paths = dir_files(ENVDATA, 16, &n);
 	ck_assert_uint_gt(n, 0);
 	for (i = 0; i < n; i++) {
 		len = strlen(paths[i]);
@@ -951,8 +917,7 @@ START_TEST(test_corpus)
 	for (t = 0; t < nitems(tops); t++) {
 		base = xprintf("%s/testdata/%s", shared, tops[t]);
 		baselen = strlen(shared) + strlen("/testdata/");
-		n = 0;
-		walk(base, &paths, &n);
+		paths = dir_files(base, 16, &n);
 		for (i = 0; i < n; i++) {
 			rel = paths[i] + baselen;
 			/* Folder: testdata/<top>/<first component>. */

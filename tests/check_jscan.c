@@ -423,32 +423,6 @@ START_TEST(test_mutations_against_jansson)
 }
 END_TEST
 
-static void
-walk(const char *dir, char ***paths, size_t *n)
-{
-	DIR		*d;
-	struct dirent	*de;
-	struct stat	 sb;
-	char		*p;
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		p = xprintf("%s/%s", dir, de->d_name);
-		if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-			walk(p, paths, n);
-			free(p);
-		} else if (S_ISREG(sb.st_mode)) {
-			*paths = xreallocarray(*paths, *n + 1, sizeof **paths);
-			(*paths)[(*n)++] = p;
-		} else
-			free(p);
-	}
-	closedir(d);
-}
-
 /* Every file of the shared corpus: the same verdict as jansson. */
 START_TEST(test_corpus_against_jansson)
 {
@@ -465,8 +439,15 @@ START_TEST(test_corpus_against_jansson)
 		return;
 	}
 	for (d = 0; d < nitems(dirs); d++) {
+		char	**more;
+		size_t	  m, k;
+
 		base = xprintf("%s/testdata/%s", shared, dirs[d]);
-		walk(base, &paths, &n);
+		more = dir_files(base, 16, &m);
+		paths = xreallocarray(paths, n + m + 1, sizeof *paths);
+		for (k = 0; k < m; k++)
+			paths[n++] = more[k];
+		free(more);
 		free(base);
 	}
 	if (n == 0) {
