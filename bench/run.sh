@@ -11,9 +11,12 @@ mkdir -p "$VIGIL_BENCH_DIR" || exit 1
 
 status=0
 for prog in "$@"; do
-	name=$(basename "$prog")
+	name=$(basename "$prog" .py)
 	echo "== $name"
-	"$prog"
+	case $prog in
+	*.py)	"${MOTO_PYTHON:-python3}" "$prog" ;;
+	*)	"$prog" ;;
+	esac
 	rc=$?
 	case $rc in
 	0)	echo "== $name: $VIGIL_BENCH_DIR/${name#bench-}.json" ;;

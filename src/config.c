@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "feed.h"
 #include "vigild.h"
 
@@ -77,6 +78,9 @@ const struct cfg_key config_keys[] = {
 	  "30s", NULL, 0,
 	  "On SIGTERM, how long in-flight messages may take to commit; what "
 	  "is left is not acknowledged and comes again." },
+	{ "accounts", CFG_LIST, OFF(accounts), 0, 0, NULL, NULL, 0,
+	  "What to watch: a list of accounts (see ACCOUNTS).",
+	  &account_conf_list_ops },
 	{ "feeds", CFG_LIST, OFF(feeds), 0, 0, NULL, NULL, 0,
 	  "Where changes come from: a list of feeds (see FEEDS).", 
 	  &feed_conf_list_ops },
@@ -848,6 +852,7 @@ void
 config_keys_print(FILE *f)
 {
 	cfg_keys_print(f, "", config_keys, config_nkeys);
+	cfg_keys_print(f, "accounts[].", account_key_table, account_nkeys);
 	feed_keys_print(f);
 }
 

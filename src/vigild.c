@@ -15,6 +15,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "account.h"
 #include "aws.h"
 #include "ctl-proto.h"
 #include "feed.h"
@@ -81,7 +82,7 @@ vigild_set_state(enum vigild_state state, const char *status)
 json_t *
 vigild_status(void)
 {
-	json_t	*o, *counts, *feeds;
+	json_t	*o, *counts, *feeds, *accounts;
 	char	*started;
 	size_t	 i;
 
@@ -98,8 +99,11 @@ vigild_status(void)
 	feeds = json_array();
 	for (i = 0; i < V.nfeeds; i++)
 		json_array_append_new(feeds, feed_status(V.feeds[i]));
+	accounts = json_array();
+	for (i = 0; i < V.naccounts; i++)
+		json_array_append_new(accounts, account_status(V.accounts[i]));
 	o = json_pack("{s:s, s:i, s:I, s:s, s:s, s:I, s:{s:s, s:s, s:I, s:I},"
-	    " s:o, s:s, s:o, s:o, s:o, s:o}",
+	    " s:o, s:s, s:o, s:o, s:o, s:o, s:o}",
 	    "version", PACKAGE_VERSION,
 	    "protocol", CTL_PROTO_VERSION,
 	    "pid", (json_int_t)getpid(),
@@ -113,6 +117,7 @@ vigild_status(void)
 	      "reload_failures", (json_int_t)vd.reload_failures,
 	    "database", store_status(V.store),
 	    "socket", V.conf->socket,
+	    "accounts", accounts,
 	    "feeds", feeds,
 	    "pipeline", pipeline_status(V.pipeline),
 	    "aws_credentials", aws_creds_status(V.aws),
@@ -149,6 +154,43 @@ vigild_add_feed(struct feed *f)
 {
 	V.feeds = xreallocarray(V.feeds, V.nfeeds + 1, sizeof *V.feeds);
 	V.feeds[V.nfeeds++] = f;
+}
+
+/*
+ * The accounts of conf: unchanged ones go on (with the new config's
+ * entry), changed and new ones get fresh credentials and are checked.
+ */
+static void
+vigild_accounts(struct config *conf)
+{
+	struct account		**next, *a;
+	struct account_conf	*ac;
+	size_t			  i, j;
+
+	next = conf->accounts.n > 0 ?
+	    xcalloc(conf->accounts.n, sizeof *next) : NULL;
+	for (i = 0; i < conf->accounts.n; i++) {
+		ac = conf->accounts.v[i];
+		for (j = 0; j < V.naccounts; j++) {
+			a = V.accounts[j];
+			if (a != NULL && account_conf_equal(account_conf(a),
+			    ac)) {
+				account_set_conf(a, ac);
+				next[i] = a;
+				V.accounts[j] = NULL;
+				break;
+			}
+		}
+		if (next[i] == NULL) {
+			next[i] = account_new(&V, ac);
+			account_check(next[i]);
+		}
+	}
+	for (j = 0; j < V.naccounts; j++)
+		account_free(V.accounts[j]);
+	free(V.accounts);
+	V.accounts = next;
+	V.naccounts = conf->accounts.n;
 }
 
 /* Start the enabled feeds of conf that are not running yet. */
@@ -253,6 +295,7 @@ vigild_reload(struct diags *d)
 	if (!vd.debug)
 		log_set_level(config_log_level(next));
 	control_reconfigure(vd.ctl, next);
+	vigild_accounts(next);
 	vigild_reload_feeds(next);
 	config_free(V.conf);
 	V.conf = next;
@@ -503,6 +546,7 @@ main(int argc, char **argv)
 	memset(&copts, 0, sizeof copts);
 	V.aws = aws_creds_chain_new(V.base, V.http, &copts);
 	V.pipeline = pipeline_new(&V);
+	vigild_accounts(V.conf);
 	vigild_set_state(STATE_STARTING, "Starting the feeds");
 	if (vigild_start_feeds(V.conf, &cause) != 0)
 		fatalx("%s", cause);
@@ -543,6 +587,9 @@ main(int argc, char **argv)
 	free(V.feeds);
 	free(vd.retiring);
 	pipeline_free(V.pipeline);
+	for (i = 0; i < V.naccounts; i++)
+		account_free(V.accounts[i]);
+	free(V.accounts);
 	aws_creds_free(V.aws);
 	http_free(V.http);
 	http_global_cleanup();

@@ -77,6 +77,11 @@ struct feed_conf_list {
 	size_t			  n;
 };
 
+struct account_conf_list {
+	struct account_conf	**v;
+	size_t			  n;
+};
+
 struct config {
 	char		*path;
 	char		*dir;		/* for relative paths */
@@ -99,6 +104,7 @@ struct config {
 	int64_t		 poison_receive_count;
 	int64_t		 shutdown_timeout;
 	struct feed_conf_list feeds;
+	struct account_conf_list accounts;
 };
 
 enum {
@@ -239,6 +245,8 @@ struct vigil {
 	struct pipeline		*pipeline;
 	struct feed		**feeds;
 	size_t			  nfeeds;
+	struct account		**accounts;
+	size_t			  naccounts;
 	bool			  stopping;
 };
 

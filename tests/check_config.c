@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 
+#include "account.h"
 #include "check_vigil.h"
 #include "feed.h"
 #include "vigild.h"
@@ -357,6 +358,16 @@ START_TEST(test_man_page_documents_every_key)
 		p++;
 	}
 	ck_assert_int_eq(documented, config_nkeys);
+	/* Every account key, under ACCOUNTS. */
+	p = strstr(man, ".Sh ACCOUNTS");
+	ck_assert_ptr_nonnull(p);
+	for (i = 0; i < account_nkeys; i++) {
+		needle = xprintf("\n.It Ic %s ", account_key_table[i].name);
+		ck_assert_msg(strstr(p, needle) != NULL, "vigild.yaml.5 does "
+		    "not document the account key %s",
+		    account_key_table[i].name);
+		free(needle);
+	}
 	/* And every feed type's keys, under FEEDS. */
 	p = strstr(man, ".Sh FEEDS");
 	ck_assert_ptr_nonnull(p);

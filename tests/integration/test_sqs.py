@@ -12,7 +12,8 @@ import signal
 import sqlite3
 import unittest
 
-from vigiltest import Daemon, Moto, SHARED, SRCDIR, main, wait_for
+from vigiltest import (Daemon, Moto, SHARED, SRCDIR, free_port, main,
+                       wait_for)
 
 DATA = os.path.join(SRCDIR, "tests", "data", "integration")
 ACCOUNT = "123456789012"
@@ -159,7 +160,7 @@ class Feed(unittest.TestCase):
     def test_query_protocol(self):
         self.run_protocol("query")
 
-    def test_endpoint_down_then_back(self):
+    def test_reload_changes_feed(self):
         queue = self.make_queue()
         d = Daemon(self, extra_env=self.moto.env(), config=(
             "feeds:\n  - name: q\n    type: aws-sqs\n    queue_url: %s\n"
@@ -258,6 +259,85 @@ class Feed(unittest.TestCase):
         f = self.feed(d)
         self.assertEqual(f["s3_objects_fetched"], 1, f.get("last_error"))
         self.assertEqual(self.stored_ids(d), want)
+        self.assertEqual(d.stop(), 0)
+
+
+class Outage(unittest.TestCase):
+
+    def test_endpoint_down_then_back(self):
+        """SQS unreachable at start: the feed backs off, and recovers by
+        itself once the endpoint answers."""
+        port = free_port()
+        url = "http://127.0.0.1:%d" % port
+        queue = "%s/%s/vigil-events" % (url, ACCOUNT)
+        d = Daemon(self, extra_env=Moto.base_env(), config=(
+            "feeds:\n  - name: q\n    type: aws-sqs\n    queue_url: %s\n"
+            "    region: eu-west-1\n    endpoint: %s\n    wait_time: 1s\n"
+            % (queue, url)))
+        d.start()
+        wait_for(lambda: d.status()["feeds"][0]["errors"] >= 2,
+                 what="the feed to fail twice")
+        f = d.status()["feeds"][0]
+        self.assertEqual(f["state"], "backoff")
+        self.assertIn("127.0.0.1", f["last_error"])
+        moto = Moto(self, port=port)
+        self.assertEqual(moto.aws("sqs", "create-queue", "--queue-name",
+                                  "vigil-events")["QueueUrl"], queue)
+        body = sample_messages()[0]
+        moto.aws("sqs", "send-message", "--queue-url", queue,
+                 "--message-body", body)
+        wait_for(lambda: d.status()["feeds"][0]["committed"] == 1,
+                 timeout=90, what="the feed to recover and commit")
+        self.assertEqual(d.status()["feeds"][0]["state"], "running")
+        self.assertEqual(d.stop(), 0)
+
+
+class Accounts(unittest.TestCase):
+
+    def test_assume_role_per_account(self):
+        moto = Moto(self)
+        moto.aws("iam", "create-role", "--role-name", "VigilAudit",
+                 "--assume-role-policy-document", json.dumps({
+                     "Version": "2012-10-17", "Statement": [{
+                         "Effect": "Allow",
+                         "Principal": {"AWS": ACCOUNT},
+                         "Action": "sts:AssumeRole"}]}))
+        d = Daemon(self, extra_env=moto.env())
+        secret = "ext-id-0123456789abcdef"
+        with open(os.path.join(d.dir, "external-id"), "w") as f:
+            f.write(secret + "\n")
+        d.write_config(
+            "accounts:\n"
+            "  - provider: aws\n"
+            "    id: \"%s\"\n"
+            "    name: audit\n"
+            "    role_arn: arn:aws:iam::%s:role/VigilAudit\n"
+            "    external_id_file: %s/external-id\n"
+            "    endpoint: %s\n"
+            "  - provider: aws\n"
+            "    id: \"111111111111\"\n"
+            "    endpoint: %s\n"
+            % (ACCOUNT, ACCOUNT, d.dir, moto.url, moto.url))
+        d.start()
+        wait_for(lambda: all(a["state"] != "checking"
+                             for a in d.status()["accounts"]),
+                 what="both accounts checked")
+        audit, other = d.status()["accounts"]
+        self.assertEqual(audit["state"], "ok", audit.get("error"))
+        self.assertEqual(audit["name"], "audit")
+        self.assertRegex(audit["caller_arn"],
+                         r"^arn:aws:sts::%s:assumed-role/VigilAudit/vigil$"
+                         % ACCOUNT)
+        self.assertTrue(audit["credentials"]["temporary"])
+        self.assertIsNotNone(audit["credentials"]["expires_at"])
+        # The base credentials belong to moto's account, not this one.
+        self.assertEqual(other["state"], "error")
+        self.assertIn("not 111111111111", other["error"])
+        # No secret anywhere a user can see.
+        text = d.ctl("-o", "json", "status", check=0).stdout
+        for s in (secret, Moto.KEY + "\"", "SecretAccessKey"):
+            self.assertNotIn(s, text)
+        self.assertNotIn(secret, d.read_log())
         self.assertEqual(d.stop(), 0)
 
 

@@ -141,6 +141,8 @@ class Daemon:
         env.pop("WATCHDOG_USEC", None)
         env.pop("WATCHDOG_PID", None)
         env.pop("JOURNAL_STREAM", None)
+        # Tests talk to loopback only: never to instance metadata.
+        env["AWS_EC2_METADATA_DISABLED"] = "true"
         env.update(self.extra_env)
         return env
 
@@ -241,12 +243,12 @@ class Moto:
     KEY = "testing"
     REGION = "eu-west-1"
 
-    def __init__(self, testcase, auth_after=None):
+    def __init__(self, testcase, auth_after=None, port=None):
         self.python = os.environ.get("MOTO_PYTHON")
         if not self.python:
             testcase.fail("MOTO_PYTHON is not set: configure found no "
                           "Python with moto (pip install 'moto[server]')")
-        self.port = free_port()
+        self.port = port if port is not None else free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         self.dir = tempfile.mkdtemp(prefix="vigil-moto-")
         env = self.base_env()
@@ -261,11 +263,13 @@ class Moto:
         wait_for(self.answers, what="moto server on %s" % self.url)
         self.access_key = self.secret_key = self.KEY
 
-    def base_env(self):
+    @classmethod
+    def base_env(cls):
+        """Test credentials, a region, and no instance metadata lookups."""
         env = dict(os.environ)
-        env.update({"AWS_ACCESS_KEY_ID": self.KEY,
-                    "AWS_SECRET_ACCESS_KEY": self.KEY,
-                    "AWS_DEFAULT_REGION": self.REGION,
+        env.update({"AWS_ACCESS_KEY_ID": cls.KEY,
+                    "AWS_SECRET_ACCESS_KEY": cls.KEY,
+                    "AWS_DEFAULT_REGION": cls.REGION,
                     "AWS_EC2_METADATA_DISABLED": "true"})
         env.pop("AWS_PROFILE", None)
         env.pop("AWS_SESSION_TOKEN", None)

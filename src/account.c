@@ -1,0 +1,315 @@
+/*
+ * account.c: the cloud accounts vigil watches (the accounts: list of
+ * vigild.yaml).  Each AWS account has its own credentials: the role to
+ * assume in it (with an external id), on top of the standard chain, or the
+ * chain itself.  At start, and after every reload, vigild asks STS who it is
+ * in each account (GetCallerIdentity), so that a role that cannot be
+ * assumed, or an id that does not match, shows in status at once.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "account.h"
+#include "aws.h"
+#include "vigild.h"
+#include "xml.h"
+
+#define OFF(f) offsetof(struct account_conf, f)
+static const struct cfg_key account_keys[] = {
+	{ "provider", CFG_ENUM, OFF(provider), 0, 0, NULL, "aws",
+	  CFG_REQUIRED, "The cloud: aws (azure arrives with its own feeds)." },
+	{ "id", CFG_STRING, OFF(id), 0, 0, NULL, NULL, CFG_REQUIRED,
+	  "The account id: twelve digits." },
+	{ "name", CFG_STRING, OFF(name), 0, 0, NULL, NULL, 0,
+	  "A name for people (default: the id)." },
+	{ "role_arn", CFG_STRING, OFF(role_arn), 0, 0, NULL, NULL, 0,
+	  "The role to assume in the account (default: the base "
+	  "credentials)." },
+	{ "external_id_file", CFG_SECRET_FILE, OFF(external_id), 0, 0, NULL,
+	  NULL, 0, "The external id the role's trust policy asks for." },
+	{ "external_id_env", CFG_SECRET_ENV, OFF(external_id), 0, 0, NULL,
+	  NULL, 0, "The same, from an environment variable." },
+	{ "session_name", CFG_STRING, OFF(session_name), 0, 0, "vigil", NULL,
+	  0, "The role session name, seen in the account's CloudTrail." },
+	{ "regions", CFG_STRLIST, OFF(regions), 0, 0, "[all]", NULL, 0,
+	  "The regions to inventory, or all (those enabled in the "
+	  "account)." },
+	{ "endpoint", CFG_STRING, OFF(endpoint), 0, 0, NULL, NULL, 0,
+	  "One endpoint URL for every service (tests, gateways)." },
+	{ "sts_endpoint", CFG_STRING, OFF(sts_endpoint), 0, 0, NULL, NULL, 0,
+	  "The STS endpoint URL (default: endpoint, "
+	  "AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, or the regional one)." },
+	{ "sts_region", CFG_STRING, OFF(sts_region), 0, 0, NULL, NULL, 0,
+	  "The region whose STS endpoint is used (default: AWS_REGION, "
+	  "else us-east-1)." },
+};
+#undef OFF
+
+const struct cfg_key *const account_key_table = account_keys;
+const size_t account_nkeys = nitems(account_keys);
+
+void
+account_conf_free(struct account_conf *ac)
+{
+	if (ac == NULL)
+		return;
+	cfg_section_free(ac, account_keys, nitems(account_keys));
+	free(ac->file);
+	free(ac);
+}
+
+static bool
+account_id_ok(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	}
+	return i == 12;
+}
+
+static struct account_conf *
+account_conf_parse(struct yamldoc *yd, yaml_node_t *n, const char *base,
+    struct diags *d)
+{
+	struct account_conf	*ac;
+	size_t			 before = d->n;
+
+	if (n->type != YAML_MAPPING_NODE) {
+		diag_add(d, yd->file, yamldoc_line(n), yamldoc_col(n),
+		    "accounts: each account is a mapping of keys to values, "
+		    "not %s", yamldoc_type_name(n));
+		return NULL;
+	}
+	ac = xcalloc(1, sizeof *ac);
+	ac->file = xstrdup(yd->file);
+	ac->line = yamldoc_line(n);
+	ac->col = yamldoc_col(n);
+	cfg_section_parse(ac, account_keys, nitems(account_keys), yd, n, base,
+	    d);
+	if (d->n == before && !account_id_ok(ac->id))
+		diag_add(d, yd->file, ac->line, ac->col, "id: '%s' is not an "
+		    "AWS account id (twelve digits)", ac->id);
+	if (d->n == before && ac->role_arn != NULL &&
+	    strncmp(ac->role_arn, "arn:", 4) != 0)
+		diag_add(d, yd->file, ac->line, ac->col, "role_arn: '%s' is "
+		    "not an ARN", ac->role_arn);
+	if (d->n == before && ac->external_id != NULL && ac->role_arn == NULL)
+		diag_add(d, yd->file, ac->line, ac->col, "account %s: an "
+		    "external id without role_arn means nothing", ac->id);
+	if (d->n != before) {
+		account_conf_free(ac);
+		return NULL;
+	}
+	return ac;
+}
+
+static void
+account_conf_list_free(void *slot)
+{
+	struct account_conf_list	*l = slot;
+	size_t				 i;
+
+	for (i = 0; i < l->n; i++)
+		account_conf_free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int
+account_conf_list_parse(void *slot, struct yamldoc *yd, yaml_node_t *seq,
+    const char *base, struct diags *d)
+{
+	struct account_conf_list	*l = slot;
+	struct account_conf		*ac;
+	yaml_node_item_t		*it;
+	size_t				 i, before = d->n;
+
+	for (it = YAMLDOC_ITEMS(seq); it < YAMLDOC_ITEMS_END(seq); it++) {
+		ac = account_conf_parse(yd, yamldoc_node(yd, *it), base, d);
+		if (ac == NULL)
+			continue;
+		for (i = 0; i < l->n; i++) {
+			if (strcmp(l->v[i]->id, ac->id) == 0)
+				break;
+		}
+		if (i < l->n) {
+			diag_add(d, yd->file, ac->line, ac->col, "id: account "
+			    "%s is already defined at line %d", ac->id,
+			    l->v[i]->line);
+			account_conf_free(ac);
+			continue;
+		}
+		l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
+		l->v[l->n++] = ac;
+	}
+	return d->n == before ? 0 : -1;
+}
+
+const struct cfg_list_ops account_conf_list_ops = {
+	account_conf_list_parse,
+	account_conf_list_free,
+};
+
+/* Running: credentials and who they make us. */
+struct account {
+	struct account_conf	*conf;		/* borrowed from the config */
+	char			*id;
+	struct aws_creds	*creds;		/* own, when a role is assumed */
+	struct aws_creds	*use;		/* what calls sign with */
+	struct aws_client	*sts;
+	struct aws_call		*identity_call;
+	char			*caller_arn;
+	char			*error;
+	int64_t			 checked_ms;
+};
+
+static void
+account_identity_done(struct aws_response *r, void *arg)
+{
+	struct account	*a = arg;
+	const char	*arn, *acct;
+
+	a->identity_call = NULL;
+	a->checked_ms = now_ms();
+	free(a->error);
+	a->error = NULL;
+	if (r->error != NULL) {
+		a->error = xstrdup(r->error);
+		metrics_add(M_ERRORS, "api", 1);
+		log_warnx("account %s: cannot tell who vigil is there: %s",
+		    a->id, r->error);
+		return;
+	}
+	arn = xml_path_str(r->body, "GetCallerIdentityResponse/"
+	    "GetCallerIdentityResult/Arn");
+	acct = xml_path_str(r->body, "GetCallerIdentityResponse/"
+	    "GetCallerIdentityResult/Account");
+	free(a->caller_arn);
+	a->caller_arn = arn != NULL ? xstrdup(arn) : NULL;
+	if (acct != NULL && strcmp(acct, a->id) != 0) {
+		a->error = xprintf("the credentials are for account %s, not "
+		    "%s", acct, a->id);
+		log_warnx("account %s: %s", a->id, a->error);
+		return;
+	}
+	log_info("account %s: acting as %s", a->id,
+	    a->caller_arn != NULL ? a->caller_arn : "(unknown)");
+}
+
+/* Ask STS who we are in the account; the answer goes to status. */
+void
+account_check(struct account *a)
+{
+	if (a->identity_call != NULL)
+		return;
+	a->identity_call = aws_query_call(a->sts, "GetCallerIdentity", NULL, 0,
+	    account_identity_done, a);
+}
+
+struct account *
+account_new(struct vigil *v, struct account_conf *ac)
+{
+	struct account	*a;
+	const char	*region, *sts_endpoint;
+
+	a = xcalloc(1, sizeof *a);
+	a->conf = ac;
+	a->id = xstrdup(ac->id);
+	region = ac->sts_region;
+	if (region == NULL && (region = getenv("AWS_REGION")) == NULL &&
+	    (region = getenv("AWS_DEFAULT_REGION")) == NULL)
+		region = "us-east-1";
+	sts_endpoint = ac->sts_endpoint != NULL ? ac->sts_endpoint :
+	    ac->endpoint;
+	if (ac->role_arn != NULL) {
+		a->creds = aws_creds_assume_role_new(v->aws, ac->role_arn,
+		    ac->external_id != NULL ? ac->external_id->value : NULL,
+		    ac->session_name, region, sts_endpoint);
+		a->use = a->creds;
+	} else
+		a->use = v->aws;
+	a->sts = aws_client_new(v->http, &aws_service_sts, region,
+	    sts_endpoint, a->use);
+	return a;
+}
+
+void
+account_free(struct account *a)
+{
+	if (a == NULL)
+		return;
+	if (a->identity_call != NULL)
+		aws_call_cancel(a->identity_call);
+	aws_client_free(a->sts);
+	aws_creds_free(a->creds);	/* before the chain it stands on */
+	free(a->id);
+	free(a->caller_arn);
+	free(a->error);
+	free(a);
+}
+
+const char *
+account_id(const struct account *a)
+{
+	return a->id;
+}
+
+struct aws_creds *
+account_creds(struct account *a)
+{
+	return a->use;
+}
+
+/* Same id, role, external id, session and endpoints: keep it running. */
+bool
+account_conf_equal(const struct account_conf *a, const struct account_conf *b)
+{
+	return cfg_section_equal(a, b, account_keys, nitems(account_keys));
+}
+
+const struct account_conf *
+account_conf(const struct account *a)
+{
+	return a->conf;
+}
+
+void
+account_set_conf(struct account *a, struct account_conf *ac)
+{
+	a->conf = ac;
+}
+
+json_t *
+account_status(struct account *a)
+{
+	json_t	*o;
+	char	*t;
+
+	o = json_pack("{s:s, s:s, s:s}", "provider", "aws", "id", a->id,
+	    "name", a->conf->name != NULL ? a->conf->name : a->id);
+	if (a->conf->role_arn != NULL)
+		json_object_set_new(o, "role_arn",
+		    json_string(a->conf->role_arn));
+	json_object_set_new(o, "caller_arn", a->caller_arn != NULL ?
+	    json_string(a->caller_arn) : json_null());
+	if (a->checked_ms != 0) {
+		t = time_iso8601(a->checked_ms);
+		json_object_set_new(o, "checked_at", json_string(t));
+		free(t);
+	}
+	json_object_set_new(o, "state", json_string(a->checked_ms == 0 ?
+	    "checking" : a->error != NULL ? "error" : "ok"));
+	if (a->error != NULL)
+		json_object_set_new(o, "error", json_string(a->error));
+	json_object_set_new(o, "credentials", aws_creds_status(a->use));
+	return o;
+}
