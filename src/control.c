@@ -93,6 +93,9 @@ static void	ctl_get_metrics(struct ctl_request *);
 static void	ctl_post_reload(struct ctl_request *);
 static void	ctl_get_events(struct ctl_request *);
 static void	ctl_get_event(struct ctl_request *);
+static void	ctl_get_assets(struct ctl_request *);
+static int	ctl_param_limit(struct ctl_request *, int64_t *);
+static void	ctl_get_asset(struct ctl_request *);
 
 /*
  * The routes: one line each.  A path ending in '/' takes the rest of the
@@ -108,6 +111,8 @@ static const struct ctl_route {
 	{ EVHTTP_REQ_POST, CTL_PREFIX "/reload", CTL_ADMIN, ctl_post_reload },
 	{ EVHTTP_REQ_GET, CTL_PREFIX "/events", CTL_READ, ctl_get_events },
 	{ EVHTTP_REQ_GET, CTL_PREFIX "/events/", CTL_READ, ctl_get_event },
+	{ EVHTTP_REQ_GET, CTL_PREFIX "/assets", CTL_READ, ctl_get_assets },
+	{ EVHTTP_REQ_GET, CTL_PREFIX "/assets/", CTL_READ, ctl_get_asset },
 	{ EVHTTP_REQ_GET, "/metrics", CTL_READ, ctl_get_metrics },
 };
 
@@ -409,7 +414,7 @@ static void
 ctl_get_events(struct ctl_request *r)
 {
 	struct event_query	 q;
-	const char		*v, *why;
+	const char		*v;
 	char			*cause = NULL;
 	json_t			*rows;
 
@@ -422,14 +427,8 @@ ctl_get_events(struct ctl_request *r)
 	q.feed = ctl_param(r, "feed");
 	q.writes_only = (v = ctl_param(r, "writes")) != NULL &&
 	    strcmp(v, "1") == 0;
-	q.limit = 100;
-	if ((v = ctl_param(r, "limit")) != NULL &&
-	    (parse_int(v, &q.limit, &why) != 0 || q.limit < 1 ||
-	    q.limit > 100000)) {
-		ctl_reply_error(r, 400, CTL_ERR_BAD_REQUEST, "limit: '%s' is "
-		    "not a number from 1 to 100000", v);
+	if (ctl_param_limit(r, &q.limit) != 0)
 		return;
-	}
 	if ((rows = store_events_query(r->ctl->v->store, &q, &cause)) ==
 	    NULL) {
 		ctl_reply_error(r, 500, CTL_ERR_INTERNAL, "%s", cause);
@@ -456,6 +455,86 @@ ctl_get_event(struct ctl_request *r)
 		return;
 	}
 	ctl_reply_json(r, 200, ev);
+}
+
+/* The limit query parameter: 1 to 100000, default 100. */
+static int
+ctl_param_limit(struct ctl_request *r, int64_t *limit)
+{
+	const char	*v, *why;
+
+	*limit = 100;
+	if ((v = ctl_param(r, "limit")) != NULL &&
+	    (parse_int(v, limit, &why) != 0 || *limit < 1 ||
+	    *limit > 100000)) {
+		ctl_reply_error(r, 400, CTL_ERR_BAD_REQUEST, "limit: '%s' is "
+		    "not a number from 1 to 100000", v);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+ctl_get_assets(struct ctl_request *r)
+{
+	struct asset_query	 q;
+	const char		*v;
+	char			*cause = NULL;
+	json_t			*rows;
+
+	memset(&q, 0, sizeof q);
+	q.type = ctl_param(r, "type");
+	q.account = ctl_param(r, "account");
+	q.region = ctl_param(r, "region");
+	q.deleted = (v = ctl_param(r, "deleted")) != NULL &&
+	    strcmp(v, "1") == 0;
+	if (ctl_param_limit(r, &q.limit) != 0)
+		return;
+	if ((rows = store_assets_query(r->ctl->v->store, &q, &cause)) ==
+	    NULL) {
+		ctl_reply_error(r, 500, CTL_ERR_INTERNAL, "%s", cause);
+		free(cause);
+		return;
+	}
+	ctl_reply_json(r, 200, json_pack("{s:I, s:o}", "count",
+	    (json_int_t)json_array_size(rows), "assets", rows));
+}
+
+/* One asset (by ARN, resource id or #row), or its history (?history=1). */
+static void
+ctl_get_asset(struct ctl_request *r)
+{
+	struct store	*st = r->ctl->v->store;
+	const char	*v;
+	char		*cause = NULL;
+	json_t		*o;
+	int64_t		 id;
+
+	if ((id = store_asset_resolve(st, r->arg, &cause)) <= 0) {
+		if (id == 0)
+			ctl_reply_error(r, 404, CTL_ERR_NOT_FOUND,
+			    "no asset %s", r->arg);
+		else
+			ctl_reply_error(r, 409, CTL_ERR_BAD_REQUEST, "%s",
+			    cause);
+		free(cause);
+		return;
+	}
+	o = store_asset_get(st, id, &cause);
+	if (o != NULL && (v = ctl_param(r, "history")) != NULL &&
+	    strcmp(v, "1") == 0) {
+		json_object_del(o, "document");
+		json_object_set_new(o, "versions",
+		    store_asset_history(st, id, &cause));
+	}
+	if (o == NULL || cause != NULL) {
+		json_decref(o);
+		ctl_reply_error(r, 500, CTL_ERR_INTERNAL, "%s",
+		    cause != NULL ? cause : "asset vanished");
+		free(cause);
+		return;
+	}
+	ctl_reply_json(r, 200, o);
 }
 
 static void

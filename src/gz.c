@@ -132,3 +132,71 @@ fail:
 	free(buf);
 	return -1;
 }
+
+/*
+ * zlib format (RFC 1950), for what vigil compresses itself (old versions
+ * of asset documents).  Never fails but on out-of-memory.
+ */
+char *
+zlib_deflate(const void *in, size_t len, size_t *outlen)
+{
+	uLongf	 n = compressBound((uLong)len);
+	char	*out;
+
+	out = xmalloc(n > 0 ? n : 1);
+	if (compress2((Bytef *)out, &n, in, (uLong)len, 1) != Z_OK)
+		fatalx("zlib compress2 failed");
+	*outlen = n;
+	return out;
+}
+
+/* The inverse, up to max bytes; NULL with a cause when it cannot. */
+char *
+zlib_inflate(const void *in, size_t len, size_t max, size_t *outlen,
+    char **cause)
+{
+	z_stream	 zs;
+	char		*out = NULL;
+	size_t		 size = len * 4 + 64, have = 0;
+	int		 rc;
+
+	memset(&zs, 0, sizeof zs);
+	if (inflateInit(&zs) != Z_OK)
+		fatalx("zlib inflateInit failed");
+	zs.next_in = (Bytef *)(uintptr_t)in;
+	zs.avail_in = (uInt)len;
+	for (;;) {
+		if (size > max + 1)
+			size = max + 1;
+		out = xrealloc(out, size + 1);
+		zs.next_out = (Bytef *)out + have;
+		zs.avail_out = (uInt)(size - have);
+		rc = inflate(&zs, Z_NO_FLUSH);
+		have = size - zs.avail_out;
+		if (rc == Z_STREAM_END)
+			break;
+		if (rc != Z_OK && rc != Z_BUF_ERROR) {
+			*cause = xprintf("zlib: %s", zs.msg != NULL ? zs.msg :
+			    "corrupt data");
+			goto fail;
+		}
+		if (have > max) {
+			*cause = xprintf("inflates to more than %zu bytes", max);
+			goto fail;
+		}
+		if (zs.avail_in == 0 && rc == Z_BUF_ERROR) {
+			*cause = xstrdup("zlib: truncated data");
+			goto fail;
+		}
+		if (zs.avail_out == 0)
+			size *= 2;
+	}
+	inflateEnd(&zs);
+	out[have] = '\0';
+	*outlen = have;
+	return out;
+fail:
+	inflateEnd(&zs);
+	free(out);
+	return NULL;
+}

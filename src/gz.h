@@ -10,5 +10,7 @@
 
 bool	 gz_is_gzip(const void *, size_t);
 int	 gz_inflate(const void *, size_t, size_t, char **, size_t *, char **);
+char	*zlib_deflate(const void *, size_t, size_t *);
+char	*zlib_inflate(const void *, size_t, size_t, size_t *, char **);
 
 #endif /* GZ_H */

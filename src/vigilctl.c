@@ -27,6 +27,12 @@ static int	cmd_metrics(struct ctl *, int, char **);
 static int	cmd_version(struct ctl *, int, char **);
 static int	cmd_events(struct ctl *, int, char **);
 static int	cmd_event(struct ctl *, int, char **);
+static int	cmd_assets(struct ctl *, int, char **);
+static int	cmd_asset(struct ctl *, int, char **);
+struct query_opt;
+static int	list_command(struct ctl *, int, char **,
+		    const struct query_opt *, size_t, const char *,
+		    const char *, const struct format_column *, size_t);
 static int	cmd_help(struct ctl *, int, char **);
 
 static const struct ctl_command {
@@ -44,6 +50,12 @@ static const struct ctl_command {
 	  "list recorded change events, newest first" },
 	{ "event", "ID", cmd_event,
 	  "show one event, with its raw record" },
+	{ "assets", "[--type T] [--account A] [--region R] [--deleted] "
+	  "[--limit N]", cmd_assets,
+	  "list the inventory" },
+	{ "asset", "ID [--history]", cmd_asset,
+	  "show an asset's document (by ARN, resource id or #row), or its "
+	  "versions and what changed" },
 	{ "metrics", "", cmd_metrics,
 	  "print the Prometheus metrics" },
 	{ "version", "", cmd_version,
@@ -136,18 +148,57 @@ query_add(char **q, const char *name, const char *value)
 	*q = n;
 }
 
+/*
+ * Options that become query parameters of a GET: --name VALUE, or a flag
+ * that becomes name=1.  Returns the query string ("" or "?a=b&c=d"), or
+ * exits with a usage error.
+ */
+struct query_opt {
+	const char	*name;		/* the option, without "--" */
+	const char	*param;		/* the query parameter */
+	bool		 flag;		/* takes no value */
+};
+
+static char *
+query_args(int argc, char **argv, const struct query_opt *qo, size_t n,
+    int *optindp)
+{
+	struct option	*lo;
+	char		*q = xstrdup("");
+	size_t		 i;
+	int		 ch;
+
+	lo = xcalloc(n + 1, sizeof *lo);
+	for (i = 0; i < n; i++) {
+		lo[i].name = qo[i].name;
+		lo[i].has_arg = qo[i].flag ? no_argument : required_argument;
+		lo[i].val = (int)i;
+	}
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (ch < 0 || (size_t)ch >= n) {
+			free(lo);
+			free(q);
+			usage();
+		}
+		query_add(&q, qo[ch].param, qo[ch].flag ? "1" : optarg);
+	}
+	free(lo);
+	*optindp = optind;
+	return q;
+}
+
 static int
 cmd_events(struct ctl *ctl, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "since", required_argument, NULL, 's' },
-		{ "account", required_argument, NULL, 'a' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "actor", required_argument, NULL, 'A' },
-		{ "feed", required_argument, NULL, 'f' },
-		{ "limit", required_argument, NULL, 'l' },
-		{ "writes", no_argument, NULL, 'w' },
-		{ NULL, 0, NULL, 0 }
+	static const struct query_opt qo[] = {
+		{ "since", "since", false },
+		{ "account", "account", false },
+		{ "name", "name", false },
+		{ "actor", "actor", false },
+		{ "feed", "feed", false },
+		{ "limit", "limit", false },
+		{ "writes", "writes", true },
 	};
 	static const struct format_column cols[] = {
 		{ "time", "TIME", false },
@@ -159,51 +210,155 @@ cmd_events(struct ctl *ctl, int argc, char **argv)
 		{ "error_code", "ERROR", false },
 		{ "event_id", "ID", false },
 	};
-	json_t	*ans;
-	char	*q = xstrdup(""), *path;
-	int	 ch, rc;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 's':
-			query_add(&q, "since", optarg);
-			break;
-		case 'a':
-			query_add(&q, "account", optarg);
-			break;
-		case 'n':
-			query_add(&q, "name", optarg);
-			break;
-		case 'A':
-			query_add(&q, "actor", optarg);
-			break;
-		case 'f':
-			query_add(&q, "feed", optarg);
-			break;
-		case 'l':
-			query_add(&q, "limit", optarg);
-			break;
-		case 'w':
-			query_add(&q, "writes", "1");
-			break;
-		default:
-			free(q);
-			usage();
+	return list_command(ctl, argc, argv, qo, nitems(qo), "/events",
+	    "events", cols, nitems(cols));
+}
+
+static int
+cmd_assets(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct query_opt qo[] = {
+		{ "type", "type", false },
+		{ "account", "account", false },
+		{ "region", "region", false },
+		{ "limit", "limit", false },
+		{ "deleted", "deleted", true },
+	};
+	static const struct format_column cols[] = {
+		{ "type", "TYPE", false },
+		{ "account", "ACCOUNT", false },
+		{ "region", "REGION", false },
+		{ "resource_id", "ID", false },
+		{ "name", "NAME", false },
+		{ "version", "VERSION", true },
+		{ "changed_at", "CHANGED", false },
+		{ "deleted_at", "DELETED", false },
+	};
+
+	return list_command(ctl, argc, argv, qo, nitems(qo), "/assets",
+	    "assets", cols, nitems(cols));
+}
+
+static int
+cmd_asset(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct format_column cols[] = {
+		{ "version", "VERSION", true },
+		{ "time", "TIME", false },
+		{ "cause", "CAUSE", false },
+		{ "actor", "ACTOR", false },
+		{ "event_id", "EVENT", false },
+		{ "summary", "CHANGES", false },
+	};
+	json_t	*ans, *versions, *v, *doc;
+	char	*e, *path;
+	bool	 history = false;
+	size_t	 i;
+	int	 rc;
+
+	if (argc == 3 && strcmp(argv[2], "--history") == 0)
+		history = true;
+	else if (argc != 2)
+		usage();
+	e = ctl_escape(argv[1]);
+	path = xprintf(CTL_PREFIX "/assets/%s%s", e, history ?
+	    "?history=1" : "");
+	free(e);
+	rc = ctl_call(ctl, "GET", path, NULL, &ans);
+	free(path);
+	if (rc != CTL_EXIT_OK)
+		return rc;
+	if (ctl->fmt == FORMAT_JSON) {
+		format_object(stdout, ctl->fmt, ans);
+		json_decref(ans);
+		return CTL_EXIT_OK;
+	}
+	if (!history) {
+		/* The document as the cloud's CLI prints it. */
+		doc = json_object_get(ans, "document");
+		json_dumpf(doc, stdout, JSON_INDENT(4));
+		printf("\n");
+		json_decref(ans);
+		return CTL_EXIT_OK;
+	}
+	versions = json_object_get(ans, "versions");
+	json_array_foreach(versions, i, v) {
+		json_t *ch = json_object_get(v, "changes");
+
+		if (json_is_true(json_object_get(v, "deleted")))
+			json_object_set_new(v, "summary",
+			    json_string("deleted"));
+		else if (ch == NULL)
+			json_object_set_new(v, "summary",
+			    json_string("first seen"));
+		else
+			json_object_set_new(v, "summary", json_sprintf(
+			    "%zu change%s", json_array_size(ch),
+			    json_array_size(ch) == 1 ? "" : "s"));
+	}
+	format_rows(stdout, ctl->fmt, versions, cols, nitems(cols));
+	if (ctl->fmt == FORMAT_TABLE) {
+		json_array_foreach(versions, i, v) {
+			json_t	*ch = json_object_get(v, "changes"), *op;
+			size_t	 j;
+
+			if (json_array_size(ch) == 0)
+				continue;
+			printf("\nversion %lld:\n", (long long)
+			    json_integer_value(json_object_get(v, "version")));
+			json_array_foreach(ch, j, op) {
+				char *val = NULL, *old = NULL;
+
+				if (json_object_get(op, "value") != NULL)
+					val = json_dumps(json_object_get(op,
+					    "value"), JSON_COMPACT |
+					    JSON_ENCODE_ANY);
+				if (json_object_get(op, "old") != NULL)
+					old = json_dumps(json_object_get(op,
+					    "old"), JSON_COMPACT |
+					    JSON_ENCODE_ANY);
+				printf("  %-7s %s%s%s%s%s\n",
+				    json_string_value(json_object_get(op,
+				    "op")),
+				    json_string_value(json_object_get(op,
+				    "path")),
+				    old != NULL ? "  " : "",
+				    old != NULL ? old : "",
+				    val != NULL ? " -> " : "",
+				    val != NULL ? val : "");
+				free(val);
+				free(old);
+			}
 		}
 	}
-	if (optind != argc) {
+	json_decref(ans);
+	return CTL_EXIT_OK;
+}
+
+/* A listing command: options to a query, a GET, the rows as a table. */
+static int
+list_command(struct ctl *ctl, int argc, char **argv,
+    const struct query_opt *qo, size_t nqo, const char *what,
+    const char *member, const struct format_column *cols, size_t ncols)
+{
+	json_t	*ans;
+	char	*q, *path;
+	int	 rc, end;
+
+	q = query_args(argc, argv, qo, nqo, &end);
+	if (end != argc) {
 		free(q);
 		usage();
 	}
-	path = xprintf(CTL_PREFIX "/events%s", q);
+	path = xprintf(CTL_PREFIX "%s%s", what, q);
 	free(q);
 	rc = ctl_call(ctl, "GET", path, NULL, &ans);
 	free(path);
 	if (rc != CTL_EXIT_OK)
 		return rc;
-	format_rows(stdout, ctl->fmt, json_object_get(ans, "events"), cols,
-	    nitems(cols));
+	format_rows(stdout, ctl->fmt, json_object_get(ans, member), cols,
+	    ncols);
 	json_decref(ans);
 	return CTL_EXIT_OK;
 }

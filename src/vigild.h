@@ -200,6 +200,54 @@ struct json_t	*store_events_query(struct store *, const struct event_query *,
 struct json_t	*store_event_get(struct store *, const char *, char **);
 struct json_t	*store_event_counts(struct store *);
 
+/* store-assets.c: the inventory and its history. */
+struct asset_key {
+	const char	*provider;	/* "aws" */
+	const char	*account;
+	const char	*region;	/* "" for global resources */
+	const char	*type;		/* AWS::EC2::SecurityGroup */
+	const char	*resource_id;
+};
+
+/* What made a change, for the asset's history. */
+struct asset_change {
+	int64_t		 time;		/* ms */
+	int64_t		 sweep;		/* the sweep generation, 0: none */
+	const char	*cause;		/* "sweep", "event", "config-item" */
+	const char	*event_id;
+	const char	*actor;
+};
+
+enum asset_result {
+	ASSET_SAME,
+	ASSET_NEW,
+	ASSET_CHANGED,
+};
+
+struct asset_query {
+	const char	*type;
+	const char	*account;
+	const char	*region;
+	bool		 deleted;
+	int64_t		 limit;
+};
+
+int		 store_asset_put(struct store *, const struct asset_key *,
+		    const char *, const char *, struct json_t *,
+		    const struct asset_change *, enum asset_result *,
+		    int64_t *, char **);
+int		 store_asset_delete(struct store *, const struct asset_key *,
+		    const struct asset_change *, bool *, int64_t *, char **);
+int		 store_assets_sweep_end(struct store *,
+		    const struct asset_key *, const struct asset_change *,
+		    int64_t **, size_t *, char **);
+struct json_t	*store_assets_query(struct store *, const struct asset_query *,
+		    char **);
+int64_t		 store_asset_resolve(struct store *, const char *, char **);
+struct json_t	*store_asset_get(struct store *, int64_t, char **);
+struct json_t	*store_asset_history(struct store *, int64_t, char **);
+struct json_t	*store_asset_counts(struct store *);
+
 /* metrics.c: counters, gauges and histograms, Prometheus text format. */
 enum metric_id {
 	M_EVENTS_RECEIVED,

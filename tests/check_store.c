@@ -227,6 +227,125 @@ START_TEST(test_runs)
 }
 END_TEST
 
+static void
+put(struct store *st, const char *region, const char *id, const char *doc,
+    const char *cause_name, int64_t sweep, enum asset_result want)
+{
+	struct asset_key	 k = { "aws", "111111111111", region,
+	    "AWS::EC2::SecurityGroup", id };
+	struct asset_change	 ch = { 1000 + sweep, sweep, cause_name, "ev-1",
+	    "arn:aws:iam::111111111111:user/alice" };
+	enum asset_result	 r;
+	json_t			*j;
+	char			*cause = NULL;
+
+	j = json_loads(doc, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_msg(store_asset_put(st, &k, NULL, id, j, &ch, &r, NULL,
+	    &cause) == 0, "%s", cause);
+	ck_assert_int_eq(r, want);
+	json_decref(j);
+}
+
+START_TEST(test_assets)
+{
+	struct store		*st;
+	struct asset_key	 k = { "aws", "111111111111", "eu-west-1",
+	    "AWS::EC2::SecurityGroup", "sg-1" };
+	struct asset_change	 ch = { 5000, 0, "event", "ev-9", "bob" };
+	struct asset_query	 q = { NULL, NULL, NULL, false, 100 };
+	char			*cause = NULL;
+	json_t			*h, *a, *rows;
+	int64_t			 id, *gone = NULL;
+	size_t			 ngone = 0;
+	bool			 deleted;
+
+	st = store_open(dbpath, CONFIG_SYNC_NORMAL, &cause);
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(store_begin(st, &cause), 0);
+	put(st, "eu-west-1", "sg-1", "{\"GroupId\": \"sg-1\", \"Ports\": [22]}",
+	    "sweep", 1, ASSET_NEW);
+	/* Same document, keys in another order: nothing new. */
+	put(st, "eu-west-1", "sg-1", "{\"Ports\": [22], \"GroupId\": \"sg-1\"}",
+	    "sweep", 2, ASSET_SAME);
+	put(st, "eu-west-1", "sg-1", "{\"GroupId\": \"sg-1\", \"Ports\": [22, "
+	    "3389], \"Tags\": {}}", "event", 0, ASSET_CHANGED);
+	put(st, "us-east-1", "sg-1", "{\"GroupId\": \"sg-1\"}", "sweep", 2,
+	    ASSET_NEW);
+	put(st, "eu-west-1", "sg-2", "{\"GroupId\": \"sg-2\"}", "sweep", 1,
+	    ASSET_NEW);
+	ck_assert_int_eq(store_commit(st, &cause), 0);
+	ck_assert_int_eq(query_int(dbpath, "SELECT count(*) FROM "
+	    "asset_versions"), 4);
+
+	/* The same resource id in two regions: ambiguous. */
+	ck_assert_int_eq(store_asset_resolve(st, "sg-1", &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, "names several assets"));
+	free(cause);
+	id = store_asset_resolve(st, "sg-2", &cause);
+	ck_assert_int_gt(id, 0);
+	ck_assert_int_eq(store_asset_resolve(st, "sg-404", &cause), 0);
+
+	/* History: the first document, then what changed, by whom. */
+	h = store_asset_history(st, 1, &cause);
+	ck_assert_int_eq(json_array_size(h), 2);
+	a = json_array_get(h, 1);
+	ck_assert_str_eq(json_string_value(json_object_get(a, "cause")),
+	    "event");
+	ck_assert_str_eq(json_string_value(json_object_get(a, "actor")),
+	    "arn:aws:iam::111111111111:user/alice");
+	ck_assert_int_eq(json_array_size(json_object_get(a, "changes")), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(
+	    json_object_get(a, "changes"), 0), "path")), "/Ports/1");
+	json_decref(h);
+
+	/* A sweep (generation 2) of eu-west-1 that did not find sg-2. */
+	ck_assert_int_eq(store_begin(st, &cause), 0);
+	ch.sweep = 2;
+	ch.cause = "sweep";
+	ck_assert_int_eq(store_assets_sweep_end(st, &k, &ch, &gone, &ngone,
+	    &cause), 1);
+	ck_assert_int_eq(ngone, 1);
+	ck_assert_int_eq(gone[0], id);
+	free(gone);
+	/* An event deletes sg-1 in eu-west-1. */
+	ch.sweep = 0;
+	ch.cause = "event";
+	ck_assert_int_eq(store_asset_delete(st, &k, &ch, &deleted, NULL,
+	    &cause), 0);
+	ck_assert(deleted);
+	ck_assert_int_eq(store_asset_delete(st, &k, &ch, &deleted, NULL,
+	    &cause), 0);
+	ck_assert(!deleted);
+	ck_assert_int_eq(store_commit(st, &cause), 0);
+	rows = store_assets_query(st, &q, &cause);
+	ck_assert_int_eq(json_array_size(rows), 1);
+	json_decref(rows);
+	q.deleted = true;
+	rows = store_assets_query(st, &q, &cause);
+	ck_assert_int_eq(json_array_size(rows), 2);
+	json_decref(rows);
+	h = store_asset_history(st, 1, &cause);
+	ck_assert_int_eq(json_array_size(h), 3);
+	ck_assert(json_is_true(json_object_get(json_array_get(h, 2),
+	    "deleted")));
+	json_decref(h);
+
+	/* Back again: a new version, alive. */
+	ck_assert_int_eq(store_begin(st, &cause), 0);
+	put(st, "eu-west-1", "sg-1", "{\"GroupId\": \"sg-1\"}", "event", 0,
+	    ASSET_CHANGED);
+	ck_assert_int_eq(store_commit(st, &cause), 0);
+	a = store_asset_get(st, 1, &cause);
+	ck_assert(json_is_null(json_object_get(a, "deleted_at")));
+	ck_assert_int_eq(json_integer_value(json_object_get(a, "version")), 4);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(a,
+	    "document"), "GroupId")), "sg-1");
+	json_decref(a);
+	store_close(st);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -241,6 +360,7 @@ main(void)
 	tcase_add_test(tc, test_locked);
 	tcase_add_test(tc, test_missing_dir);
 	tcase_add_test(tc, test_runs);
+	tcase_add_test(tc, test_assets);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }
