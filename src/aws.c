@@ -9,6 +9,11 @@
  * retry throttling and transient errors in the SDKs' standard mode.  An
  * answer saying the credentials expired makes the call fetch new ones and
  * try once more.
+ *
+ * A model-driven call (aws_op_call) names an operation of a model instead:
+ * the codec (aws-codec.h) makes the request from botocore-style parameters
+ * and decodes the answer into the document the AWS CLI prints, and its
+ * errors; aws_op_call_all follows the paginator and merges the pages.
  */
 #include "config.h"
 
@@ -17,12 +22,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "aws-codec.h"
 #include "aws-sigv4.h"
 #include "aws.h"
 #include "vigil.h"
 #include "xml.h"
 
 #define AWS_DEFAULT_TIMEOUT_MS	(60 * 1000)
+#define AWS_DEFAULT_MAX_PAGES	10000
 
 const struct aws_service aws_service_sqs = {
 	.id = "SQS", .prefix = "sqs", .signing_name = "sqs",
@@ -51,9 +58,18 @@ struct aws_call {
 	struct http_request	*req;
 	aws_done_cb		 done;
 	void			*arg;
+
+	/* Model-driven calls. */
+	const struct aws_op	*op;
+	json_t			*params;	/* this page's */
+	struct aws_pages	*pages;		/* all pages, or NULL */
+	struct http_header	*headers;	/* the codec's */
+	size_t			 nheaders;
+	char			*fail;		/* the request cannot be made */
 };
 
 static void	aws_call_send(struct aws_call *);
+static bool	aws_s3_dns_bucket(const char *);
 
 /* What a signature adds to a request. */
 static const char *const aws_signature_headers[] = {
@@ -213,56 +229,28 @@ aws_client_free(struct aws_client *c)
 
 /*
  * The AWS error code and message of an answer, from whichever place the
- * protocol puts them.  Returns 0 if there is an error code.
+ * protocol puts them (the codec's decoder, as botocore's parsers find
+ * them).  Returns 0 if there is an error code.
  */
 static int
 aws_decode_error(enum aws_protocol proto, const struct http_response *r,
-    json_t *body, char **code, char **message, char **request_id)
+    char **code, char **message, char **request_id)
 {
-	const char	*c = NULL, *m = NULL, *id = NULL, *qe;
-	json_t		*e;
-	size_t		 len;
+	struct aws_answer	 a;
+	struct aws_error	 e;
+	int			 rc;
 
-	*code = *message = *request_id = NULL;
-	if ((id = http_response_header(r, "x-amzn-requestid")) == NULL)
-		id = http_response_header(r, "x-amz-request-id");
-	if (proto == AWS_PROTO_JSON || proto == AWS_PROTO_REST_JSON) {
-		c = json_string_value(json_object_get(body, "__type"));
-		if (c == NULL)
-			c = http_response_header(r, "x-amzn-errortype");
-		m = json_string_value(json_object_get(body, "message"));
-		if (m == NULL)
-			m = json_string_value(json_object_get(body,
-			    "Message"));
-		/* The query-compatible code, the same in both protocols. */
-		if ((qe = http_response_header(r, "x-amzn-query-error")) !=
-		    NULL && (len = strcspn(qe, ";")) > 0)
-			*code = xstrndup(qe, len);
-	} else if (body != NULL) {
-		/* ErrorResponse/Errors/Error: moto's, accepted by botocore. */
-		if ((e = xml_path(body, "ErrorResponse/Error")) == NULL &&
-		    (e = xml_path(body, "ErrorResponse/Errors/Error")) ==
-		    NULL &&
-		    (e = xml_path(body, "Response/Errors/Error")) == NULL)
-			e = xml_path(body, "Error");
-		c = json_string_value(json_object_get(e, "Code"));
-		m = json_string_value(json_object_get(e, "Message"));
-		if (id == NULL && (id = xml_path_str(body,
-		    "ErrorResponse/RequestId")) == NULL &&
-		    (id = xml_path_str(body, "Response/RequestID")) == NULL)
-			id = xml_path_str(body, "Error/RequestId");
-	}
-	if (*code == NULL && c != NULL) {
-		/* "com.amazonaws.sqs#QueueDoesNotExist", "Code:http://..." */
-		if (strchr(c, '#') != NULL)
-			c = strchr(c, '#') + 1;
-		*code = xstrndup(c, strcspn(c, ":"));
-	}
-	if (m != NULL)
-		*message = xstrdup(m);
-	if (id != NULL)
-		*request_id = xstrdup(id);
-	return *code != NULL ? 0 : -1;
+	a.status = r->status;
+	a.headers = r->headers;
+	a.nheaders = r->nheaders;
+	a.body = r->body != NULL ? r->body : "";
+	a.len = r->len;
+	rc = aws_codec_error(proto, &a, &e);
+	*code = e.code;
+	*message = e.message;
+	*request_id = e.request_id;
+	free(e.type);
+	return rc;
 }
 
 static json_t *
@@ -290,15 +278,12 @@ static enum http_retry_class
 aws_classify(const struct http_response *r, void *arg)
 {
 	struct aws_call	*call = arg;
-	json_t		*body;
-	char		*code, *msg, *id, *cause = NULL;
+	char		*code, *msg, *id;
 	enum http_retry_class c = HTTP_FINAL;
 
 	if (r->status < 400)
 		return HTTP_FINAL;
-	body = aws_decode_body(call->proto, r, &cause);
-	free(cause);
-	if (aws_decode_error(call->proto, r, body, &code, &msg, &id) == 0) {
+	if (aws_decode_error(call->proto, r, &code, &msg, &id) == 0) {
 		if (aws_error_is_throttle(code))
 			c = HTTP_RETRY_THROTTLE;
 		else if (aws_code_in(code, aws_transient_codes,
@@ -308,7 +293,6 @@ aws_classify(const struct http_response *r, void *arg)
 	free(code);
 	free(msg);
 	free(id);
-	json_decref(body);
 	return c;
 }
 
@@ -330,6 +314,10 @@ aws_sign(struct http_request *req, void *arg, char **cause)
 	size_t				 nhh, nout, i, plen;
 	int				 rc;
 
+	if (call->fail != NULL) {
+		*cause = xstrdup(call->fail);
+		return -1;
+	}
 	if (c->creds == NULL)
 		return 0;
 	if ((cr = aws_creds_current(c->creds)) == NULL) {
@@ -374,7 +362,7 @@ aws_sign(struct http_request *req, void *arg, char **cause)
 	sp.region = c->region;
 	sp.service = c->svc->signing_name;
 	sp.now = time(NULL);
-	sp.flags = c->svc == &aws_service_s3 ? SIGV4_S3 : 0;
+	sp.flags = strcmp(c->svc->signing_name, "s3") == 0 ? SIGV4_S3 : 0;
 
 	rc = sigv4_sign_headers(&sr, &sc, &sp, &out, &nout, cause);
 	free(sh);
@@ -399,13 +387,44 @@ aws_response_clear(struct aws_response *ar)
 }
 
 static void
+aws_call_headers_clear(struct aws_call *call)
+{
+	size_t	 i;
+
+	for (i = 0; i < call->nheaders; i++) {
+		free(call->headers[i].name);
+		free(call->headers[i].value);
+	}
+	free(call->headers);
+	call->headers = NULL;
+	call->nheaders = 0;
+}
+
+static void
 aws_call_free(struct aws_call *call)
 {
 	free(call->operation);
 	free(call->method);
 	free(call->url);
 	free(call->body);
+	json_decref(call->params);
+	aws_pages_free(call->pages);
+	aws_call_headers_clear(call);
+	free(call->fail);
 	free(call);
+}
+
+static void	aws_op_answer(struct aws_call *, struct http_response *);
+
+static void
+aws_headers_add_borrowed(struct aws_call *call, const char *name,
+    const char *value)
+{
+	call->headers = xreallocarray(call->headers, call->nheaders + 1,
+	    sizeof *call->headers);
+	call->headers[call->nheaders].name = xstrdup(name);
+	call->headers[call->nheaders].value = xstrdup(value);
+	call->nheaders++;
 }
 
 static void
@@ -416,6 +435,13 @@ aws_http_done(struct http_response *r, void *arg)
 	char			*cause = NULL;
 
 	call->req = NULL;
+	log_debug("aws: %s %s: HTTP %ld after %d attempt%s, %lld ms",
+	    call->c->svc->id, call->operation, r->status, r->attempts,
+	    r->attempts == 1 ? "" : "s", (long long)r->elapsed_ms);
+	if (call->op != NULL) {
+		aws_op_answer(call, r);
+		return;
+	}
 	memset(&ar, 0, sizeof ar);
 	ar.status = r->status;
 	ar.raw = r->body;
@@ -440,8 +466,8 @@ aws_http_done(struct http_response *r, void *arg)
 		goto done;
 	}
 	free(cause);
-	aws_decode_error(call->proto, r, ar.body, &ar.error_code,
-	    &ar.error_message, &ar.request_id);
+	aws_decode_error(call->proto, r, &ar.error_code, &ar.error_message,
+	    &ar.request_id);
 	if (aws_error_is_expired(ar.error_code) && !call->expired_retry &&
 	    call->c->creds != NULL) {
 		/* Fetch fresh credentials and try once more. */
@@ -472,21 +498,13 @@ done:
 	aws_call_free(call);
 }
 
+/* The headers a protocol's calls carry (model calls have the codec's). */
 static void
-aws_start_http(struct aws_call *call)
+aws_protocol_headers(struct aws_call *call, struct http_request *req)
 {
 	struct aws_client	*c = call->c;
-	struct http_request	*req;
-	struct http_retry_policy policy = c->policy;
 	char			*v;
 
-	req = http_request_new(c->http, call->method, call->url);
-	http_request_timeout(req, call->timeout_ms, 10000);
-	if (c->max_response != 0)
-		http_request_max_response(req, c->max_response);
-	policy.classify = aws_classify;
-	policy.classify_arg = call;
-	http_request_retry(req, &policy);
 	switch (call->proto) {
 	case AWS_PROTO_JSON:
 		v = xprintf("application/x-amz-json-%s", c->svc->json_version);
@@ -504,6 +522,28 @@ aws_start_http(struct aws_call *call)
 	default:
 		break;
 	}
+}
+
+static void
+aws_start_http(struct aws_call *call)
+{
+	struct aws_client	*c = call->c;
+	struct http_request	*req;
+	struct http_retry_policy policy = c->policy;
+	size_t			 i;
+
+	req = http_request_new(c->http, call->method, call->url);
+	http_request_timeout(req, call->timeout_ms, 10000);
+	if (c->max_response != 0)
+		http_request_max_response(req, c->max_response);
+	policy.classify = aws_classify;
+	policy.classify_arg = call;
+	http_request_retry(req, &policy);
+	if (call->op == NULL)
+		aws_protocol_headers(call, req);
+	for (i = 0; i < call->nheaders; i++)
+		http_request_header(req, call->headers[i].name,
+		    call->headers[i].value);
 	if (call->body != NULL)
 		http_request_body(req, call->body, call->body_len);
 	http_request_on_prepare(req, aws_sign, call);
@@ -682,6 +722,243 @@ aws_s3_object_url(struct aws_client *c, const char *bucket, const char *key)
 	free(deflt);
 	free(k);
 	return url;
+}
+
+/* The partition's own endpoint for a client's service and region. */
+static char *
+aws_default_endpoint(const struct aws_client *c)
+{
+	if (c->svc->global)
+		return xprintf("https://%s.%s", c->svc->prefix,
+		    aws_partition_suffix(c->region));
+	return xprintf("https://%s.%s.%s", c->svc->prefix, c->region,
+	    aws_partition_suffix(c->region));
+}
+
+/*
+ * The URL of a model call.  On AWS's own endpoints, an operation's host
+ * prefix goes before the host and an S3 bucket becomes the host's first
+ * label (virtual-hosted style) when DNS can hold its name; on any other
+ * endpoint (an emulator, a gateway) the request is sent as it is, so that
+ * no name outside it is ever resolved.
+ */
+static char *
+aws_op_url(struct aws_client *c, const struct aws_op *op, json_t *params,
+    const struct aws_request *req)
+{
+	const char	*bucket, *path = req->path, *host;
+	char		*deflt, *url, *prefix = NULL;
+	size_t		 blen;
+	bool		 is_default;
+
+	deflt = aws_default_endpoint(c);
+	is_default = strcmp(c->endpoint, deflt) == 0;
+	free(deflt);
+	if (!is_default)
+		return xprintf("%s%s", c->endpoint, path);
+	if (req->host_prefix != NULL)
+		prefix = xstrdup(req->host_prefix);
+	bucket = json_string_value(json_object_get(params, "Bucket"));
+	if (strcmp(op->model->service, "s3") == 0 && bucket != NULL &&
+	    aws_s3_dns_bucket(bucket)) {
+		blen = strlen(bucket);
+		if (path[0] == '/' && strncmp(path + 1, bucket, blen) == 0 &&
+		    strchr("/?", path[1 + blen]) != NULL) {
+			free(prefix);
+			prefix = xprintf("%s.%s", bucket, req->host_prefix !=
+			    NULL ? req->host_prefix : "");
+			path += 1 + blen;
+		}
+	}
+	host = strstr(c->endpoint, "://") + 3;
+	url = xprintf("%.*s%s%s%s%s", (int)(host - c->endpoint), c->endpoint,
+	    prefix != NULL ? prefix : "", host, *path != '/' ? "/" : "",
+	    path);
+	free(prefix);
+	return url;
+}
+
+/*
+ * Make this page's request.  A request that cannot be made (parameters
+ * the model refuses) fails from the loop, as a call does, with the cause.
+ */
+static void
+aws_op_prepare(struct aws_call *call)
+{
+	struct aws_request	 req;
+	char			*cause = NULL;
+	size_t			 i;
+
+	free(call->method);
+	free(call->url);
+	free(call->body);
+	call->body = NULL;
+	call->body_len = 0;
+	aws_call_headers_clear(call);
+	if (aws_codec_serialise(call->op, call->params, &req, &cause) != 0) {
+		call->fail = cause;
+		call->method = xstrdup("GET");
+		call->url = xprintf("%s/", call->c->endpoint);
+		return;
+	}
+	call->method = xstrdup(req.method);
+	call->url = aws_op_url(call->c, call->op, call->params, &req);
+	call->body = req.body;
+	call->body_len = req.body_len;
+	req.body = NULL;
+	for (i = 0; i < req.nheaders; i++) {
+		aws_headers_add_borrowed(call, req.headers[i].name,
+		    req.headers[i].value);
+	}
+	aws_request_clear(&req);
+}
+
+/* An answer to a model call: a document, a page of one, or an error. */
+static void
+aws_op_answer(struct aws_call *call, struct http_response *r)
+{
+	struct aws_client	*c = call->c;
+	struct aws_response	 ar;
+	struct aws_answer	 a;
+	struct aws_error	 err;
+	json_t			*doc = NULL, *next = NULL;
+	char			*cause = NULL;
+	size_t			 max;
+	int			 rc;
+
+	memset(&ar, 0, sizeof ar);
+	ar.status = r->status;
+	ar.raw = r->body;
+	ar.raw_len = r->len;
+	ar.attempts = r->attempts;
+	ar.elapsed_ms = r->elapsed_ms;
+	ar.http = r;
+	if (r->status == 0) {
+		ar.error = xprintf("%s %s: %s", c->svc->id, call->operation,
+		    r->error != NULL ? r->error : "no answer");
+		goto done;
+	}
+	a.status = r->status;
+	a.headers = r->headers;
+	a.nheaders = r->nheaders;
+	a.body = r->body != NULL ? r->body : "";
+	a.len = r->len;
+	rc = aws_codec_decode(call->op, &a, c->decode_flags, &doc, &err,
+	    &cause);
+	if (rc == -1) {
+		ar.error = xprintf("%s %s: %s", c->svc->id, call->operation,
+		    cause);
+		free(cause);
+		goto done;
+	}
+	if (rc == 1) {
+		ar.error_code = err.code;
+		ar.error_message = err.message;
+		ar.request_id = err.request_id;
+		free(err.type);
+		if (aws_error_is_expired(ar.error_code) &&
+		    !call->expired_retry && c->creds != NULL) {
+			log_info("%s %s: %s; refreshing credentials",
+			    c->svc->id, call->operation, ar.error_code);
+			call->expired_retry = true;
+			aws_creds_invalidate(c->creds);
+			aws_response_clear(&ar);
+			aws_call_send(call);
+			return;
+		}
+		ar.error = xprintf("%s %s: HTTP %ld%s%s%s%s%s%s%s", c->svc->id,
+		    call->operation, r->status,
+		    ar.error_code != NULL ? " " : "",
+		    ar.error_code != NULL ? ar.error_code : "",
+		    ar.error_message != NULL ? ": " : "",
+		    ar.error_message != NULL ? ar.error_message : "",
+		    ar.request_id != NULL ? " (request id " : "",
+		    ar.request_id != NULL ? ar.request_id : "",
+		    ar.request_id != NULL ? ")" : "");
+		goto done;
+	}
+	if (call->pages == NULL) {
+		ar.body = doc;
+		ar.pages = 1;
+		goto done;
+	}
+	if (aws_pages_add(call->pages, doc, &cause) != 0 ||
+	    aws_pages_next(call->pages, call->params, doc, &next,
+	    &cause) != 0) {
+		json_decref(doc);
+		ar.error = xprintf("%s %s: %s", c->svc->id, call->operation,
+		    cause);
+		free(cause);
+		goto done;
+	}
+	json_decref(doc);
+	if (next != NULL) {
+		max = c->max_pages != 0 ? c->max_pages : AWS_DEFAULT_MAX_PAGES;
+		if (aws_pages_count(call->pages) >= max) {
+			json_decref(next);
+			ar.error = xprintf("%s %s: more than %zu pages",
+			    c->svc->id, call->operation, max);
+			goto done;
+		}
+		json_decref(call->params);
+		call->params = next;
+		call->expired_retry = false;
+		aws_op_prepare(call);
+		aws_call_send(call);
+		return;
+	}
+	ar.body = aws_pages_result(call->pages);
+	ar.pages = aws_pages_count(call->pages);
+done:
+	call->done(&ar, call->arg);
+	aws_response_clear(&ar);
+	aws_call_free(call);
+}
+
+static struct aws_call *
+aws_op_start(struct aws_client *c, const struct aws_op *op, json_t *params,
+    bool all, aws_done_cb done, void *arg)
+{
+	struct aws_call	*call;
+
+	call = xcalloc(1, sizeof *call);
+	call->c = c;
+	call->proto = op->model->protocol;
+	call->operation = xstrdup(op->name);
+	call->timeout_ms = c->timeout_ms;
+	call->done = done;
+	call->arg = arg;
+	call->op = op;
+	call->params = params != NULL ? params : json_object();
+	if (all)
+		call->pages = aws_pages_new(op);
+	aws_op_prepare(call);
+	aws_call_send(call);
+	return call;
+}
+
+/*
+ * A call to an operation of a model, with its parameters in botocore's
+ * input form (stolen; NULL: none).  The response's body is the decoded
+ * document; an AWS error is in error_code and error_message.
+ */
+struct aws_call *
+aws_op_call(struct aws_client *c, const struct aws_op *op, json_t *params,
+    aws_done_cb done, void *arg)
+{
+	return aws_op_start(c, op, params, false, done, arg);
+}
+
+/*
+ * The same, following the operation's paginator to the last page: the
+ * body is the pages merged as the AWS CLI prints a paginated command's
+ * output.  An operation without a paginator is one call.
+ */
+struct aws_call *
+aws_op_call_all(struct aws_client *c, const struct aws_op *op,
+    json_t *params, aws_done_cb done, void *arg)
+{
+	return aws_op_start(c, op, params, true, done, arg);
 }
 
 /* Forget a call: its callback will not be called. */

@@ -1,7 +1,8 @@
 /*
  * aws.h: talking to AWS: services and their endpoints, signed requests in
- * the JSON, query and REST protocols with errors decoded and retried
- * (aws.c), and credentials (aws-creds.c).
+ * the JSON, query and REST protocols with errors decoded and retried, and
+ * model-driven calls through the codec of aws-codec.h (aws.c), and
+ * credentials (aws-creds.c).
  */
 #ifndef AWS_H
 #define AWS_H
@@ -87,6 +88,8 @@ struct aws_client {
 	struct http_retry_policy	 policy;
 	int64_t				 timeout_ms;
 	size_t				 max_response;	/* 0: the default */
+	int				 decode_flags;	/* AWS_DECODE_* */
+	size_t				 max_pages;	/* 0: the default */
 };
 
 struct aws_response {
@@ -101,6 +104,7 @@ struct aws_response {
 	int			 attempts;
 	int64_t			 elapsed_ms;
 	const struct http_response *http;
+	size_t			 pages;		/* model calls: answers merged */
 };
 
 typedef void (*aws_done_cb)(struct aws_response *, void *);
@@ -111,6 +115,7 @@ struct aws_param {
 };
 
 struct aws_call;
+struct aws_op;
 
 char		*aws_endpoint(const struct aws_service *, const char *,
 		    const char *);
@@ -128,6 +133,10 @@ struct aws_call	*aws_rest_call_url(struct aws_client *, const char *,
 		    const char *, aws_done_cb, void *);
 char		*aws_s3_object_url(struct aws_client *, const char *,
 		    const char *);
+struct aws_call	*aws_op_call(struct aws_client *, const struct aws_op *,
+		    json_t *, aws_done_cb, void *);
+struct aws_call	*aws_op_call_all(struct aws_client *, const struct aws_op *,
+		    json_t *, aws_done_cb, void *);
 void		 aws_call_cancel(struct aws_call *);
 bool		 aws_error_is_throttle(const char *);
 bool		 aws_error_is_expired(const char *);

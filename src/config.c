@@ -13,6 +13,7 @@
 
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 
 #include "account.h"
 #include "feed.h"
+#include "notify.h"
 #include "vigild.h"
 
 #define SECRET_MAX_BYTES	(64 * 1024)
@@ -78,12 +80,36 @@ const struct cfg_key config_keys[] = {
 	  "30s", NULL, 0,
 	  "On SIGTERM, how long in-flight messages may take to commit; what "
 	  "is left is not acknowledged and comes again." },
+	{ "event_map", CFG_PATH, OFF(event_map), 0, 0,
+	  VIGIL_RULESDIR "/aws/events.yaml", NULL, 0,
+	  "Which events change which assets (the declarative map)." },
+	{ "aws_models", CFG_PATH, OFF(aws_models), 0, 0, VIGIL_AWSMODELDIR,
+	  NULL, CFG_RESTART,
+	  "The AWS service models vigild speaks the APIs with." },
+	{ "refresh_delay", CFG_DURATION, OFF(refresh_delay), 0, 3600, "2s",
+	  NULL, 0,
+	  "Events about one asset within this long become one describe." },
+	{ "reconcile_interval", CFG_DURATION, OFF(reconcile_interval), 60,
+	  100LL * 86400, "24h", NULL, 0,
+	  "A full inventory sweep runs at start and this often, to catch what "
+	  "events missed." },
+	{ "api_rate", CFG_INT, OFF(api_rate), 1, 100000, "20", NULL, 0,
+	  "Calls a second vigild makes to one service of one account, in "
+	  "bursts of up to twice as many." },
+	{ "sweep_at_start", CFG_BOOL, OFF(sweep_at_start), 0, 0, "true", NULL,
+	  0, "Sweep the whole inventory when vigild starts." },
+	{ "exceptions_dir", CFG_PATH, OFF(exceptions_dir), 0, 0,
+	  VIGIL_SITE_EXCEPTIONSDIR, NULL, 0,
+	  "Accepted-risk exceptions declared in files (*.yaml)." },
 	{ "accounts", CFG_LIST, OFF(accounts), 0, 0, NULL, NULL, 0,
 	  "What to watch: a list of accounts (see ACCOUNTS).",
 	  &account_conf_list_ops },
 	{ "feeds", CFG_LIST, OFF(feeds), 0, 0, NULL, NULL, 0,
 	  "Where changes come from: a list of feeds (see FEEDS).", 
 	  &feed_conf_list_ops },
+	{ "notify", CFG_LIST, OFF(notify), 0, 0, NULL, NULL, 0,
+	  "Where alerts go: a list of channels (see NOTIFY).",
+	  &notify_conf_list_ops },
 };
 const size_t config_nkeys = nitems(config_keys);
 #undef OFF
@@ -154,34 +180,18 @@ cfg_make_path(const char *base, const char *p)
 	return xprintf("%s/%s", base, p);
 }
 
-/* Levenshtein distance, for "did you mean". */
-static size_t
-cfg_distance(const char *a, const char *b)
+/* A name of a list's item: letters, digits, '-', '_' and '.'. */
+bool
+cfg_name_ok(const char *s)
 {
-	size_t	 la = strlen(a), lb = strlen(b), i, j, *row, prev, tmp, best;
-
-	if (la > 64 || lb > 64)
-		return SIZE_MAX;
-	row = xcalloc(lb + 1, sizeof *row);
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			tmp = row[j];
-			best = prev + (a[i - 1] != b[j - 1]);
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			prev = tmp;
-		}
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' &&
+		    *s != '.')
+			return false;
 	}
-	best = row[lb];
-	free(row);
-	return best;
+	return true;
 }
 
 static const struct cfg_key *
@@ -215,7 +225,7 @@ cfg_unknown_key(const struct cfg_key *keys, size_t nkeys, const char *file,
 	}
 	free(alt);
 	for (i = 0; i < nkeys; i++) {
-		dist = cfg_distance(name, keys[i].name);
+		dist = str_distance(name, keys[i].name);
 		if (dist < best) {
 			best = dist;
 			bi = i;
@@ -250,7 +260,7 @@ cfg_enum_index(const char *values, const char *s)
 }
 
 /* Read a secret from a file: an absolute path or a credential name. */
-static struct secret *
+struct secret *
 cfg_secret_file(const char *name, char **cause)
 {
 	struct secret	*s;
@@ -854,6 +864,7 @@ config_keys_print(FILE *f)
 	cfg_keys_print(f, "", config_keys, config_nkeys);
 	cfg_keys_print(f, "accounts[].", account_key_table, account_nkeys);
 	feed_keys_print(f);
+	notify_keys_print(f);
 }
 
 /* Do two objects hold the same values for every key of a table? */

@@ -29,7 +29,12 @@
 #include <jansson.h>
 
 #include "change.h"
+#include "collect.h"
 #include "ctl-proto.h"
+#include "eval.h"
+#include "exceptions.h"
+#include "notify.h"
+#include "rule.h"
 #include "vigild.h"
 
 #ifndef SO_PEERGROUPS
@@ -94,8 +99,20 @@ static void	ctl_post_reload(struct ctl_request *);
 static void	ctl_get_events(struct ctl_request *);
 static void	ctl_get_event(struct ctl_request *);
 static void	ctl_get_assets(struct ctl_request *);
+static void	ctl_get_rules(struct ctl_request *);
+static void	ctl_get_rule(struct ctl_request *);
+static void	ctl_get_violations(struct ctl_request *);
+static void	ctl_get_violation(struct ctl_request *);
+static void	ctl_get_exceptions(struct ctl_request *);
+static void	ctl_post_exception(struct ctl_request *);
+static void	ctl_delete_exception(struct ctl_request *);
+static void	ctl_post_scan(struct ctl_request *);
 static int	ctl_param_limit(struct ctl_request *, int64_t *);
 static void	ctl_get_asset(struct ctl_request *);
+static void	ctl_get_notifications(struct ctl_request *);
+static void	ctl_get_notification(struct ctl_request *);
+static void	ctl_post_notify_test(struct ctl_request *);
+static void	ctl_post_notify_retry(struct ctl_request *);
 
 /*
  * The routes: one line each.  A path ending in '/' takes the rest of the
@@ -113,6 +130,27 @@ static const struct ctl_route {
 	{ EVHTTP_REQ_GET, CTL_PREFIX "/events/", CTL_READ, ctl_get_event },
 	{ EVHTTP_REQ_GET, CTL_PREFIX "/assets", CTL_READ, ctl_get_assets },
 	{ EVHTTP_REQ_GET, CTL_PREFIX "/assets/", CTL_READ, ctl_get_asset },
+	{ EVHTTP_REQ_GET, CTL_PREFIX "/rules", CTL_READ, ctl_get_rules },
+	{ EVHTTP_REQ_GET, CTL_PREFIX "/rules/", CTL_READ, ctl_get_rule },
+	{ EVHTTP_REQ_GET, CTL_PREFIX "/violations", CTL_READ,
+	  ctl_get_violations },
+	{ EVHTTP_REQ_GET, CTL_PREFIX "/violations/", CTL_READ,
+	  ctl_get_violation },
+	{ EVHTTP_REQ_GET, CTL_PREFIX "/exceptions", CTL_READ,
+	  ctl_get_exceptions },
+	{ EVHTTP_REQ_POST, CTL_PREFIX "/exceptions", CTL_ADMIN,
+	  ctl_post_exception },
+	{ EVHTTP_REQ_DELETE, CTL_PREFIX "/exceptions/", CTL_ADMIN,
+	  ctl_delete_exception },
+	{ EVHTTP_REQ_POST, CTL_PREFIX "/scan", CTL_ADMIN, ctl_post_scan },
+	{ EVHTTP_REQ_GET, CTL_PREFIX "/notifications", CTL_READ,
+	  ctl_get_notifications },
+	{ EVHTTP_REQ_GET, CTL_PREFIX "/notifications/", CTL_READ,
+	  ctl_get_notification },
+	{ EVHTTP_REQ_POST, CTL_PREFIX "/notify/test/", CTL_ADMIN,
+	  ctl_post_notify_test },
+	{ EVHTTP_REQ_POST, CTL_PREFIX "/notify/retry/", CTL_ADMIN,
+	  ctl_post_notify_retry },
 	{ EVHTTP_REQ_GET, "/metrics", CTL_READ, ctl_get_metrics },
 };
 
@@ -535,6 +573,443 @@ ctl_get_asset(struct ctl_request *r)
 		return;
 	}
 	ctl_reply_json(r, 200, o);
+}
+
+/* The outbox: ?pending=1|failed=1|delivered=1, channel, limit. */
+static void
+ctl_get_notifications(struct ctl_request *r)
+{
+	static const char *const states[] = { "pending", "sending",
+	    "delivered", "failed", "collecting", "digested" };
+	struct outbox_query	 q;
+	const char		*v;
+	char			*cause = NULL;
+	json_t			*rows;
+	size_t			 i;
+
+	memset(&q, 0, sizeof q);
+	for (i = 0; i < nitems(states); i++) {
+		if ((v = ctl_param(r, states[i])) != NULL &&
+		    strcmp(v, "1") == 0) {
+			if (q.state != NULL) {
+				ctl_reply_error(r, 400, CTL_ERR_BAD_REQUEST,
+				    "one state at a time (%s or %s)", q.state,
+				    states[i]);
+				return;
+			}
+			q.state = states[i];
+		}
+	}
+	q.channel = ctl_param(r, "channel");
+	if (ctl_param_limit(r, &q.limit) != 0)
+		return;
+	if ((rows = store_outbox_query(r->ctl->v->store, &q, &cause)) ==
+	    NULL) {
+		ctl_reply_error(r, 500, CTL_ERR_INTERNAL, "%s", cause);
+		free(cause);
+		return;
+	}
+	ctl_reply_json(r, 200, json_pack("{s:I, s:o}", "count",
+	    (json_int_t)json_array_size(rows), "notifications", rows));
+}
+
+/* A notification id from the path: a positive integer, or a 400. */
+static int
+ctl_arg_id(struct ctl_request *r, int64_t *id)
+{
+	const char	*why;
+
+	if (parse_int(r->arg, id, &why) != 0 || *id < 1) {
+		ctl_reply_error(r, 400, CTL_ERR_BAD_REQUEST,
+		    "'%s' is not a notification id", r->arg);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+ctl_get_notification(struct ctl_request *r)
+{
+	char	*cause = NULL;
+	json_t	*o;
+	int64_t	 id;
+
+	if (ctl_arg_id(r, &id) != 0)
+		return;
+	if ((o = store_outbox_get(r->ctl->v->store, id, &cause)) == NULL) {
+		if (cause != NULL) {
+			ctl_reply_error(r, 500, CTL_ERR_INTERNAL, "%s", cause);
+			free(cause);
+		} else
+			ctl_reply_error(r, 404, CTL_ERR_NOT_FOUND,
+			    "no notification #%lld", (long long)id);
+		return;
+	}
+	ctl_reply_json(r, 200, o);
+}
+
+/* Send a test to a channel now; the client follows the returned id. */
+static void
+ctl_post_notify_test(struct ctl_request *r)
+{
+	char	*cause = NULL;
+	int64_t	 id;
+
+	log_info("control: notify test %s requested by uid %ld", r->arg,
+	    (long)r->peer->uid);
+	if ((id = notify_test(r->ctl->v->notify, r->arg, &cause)) < 0) {
+		ctl_reply_error(r, 404, CTL_ERR_NOT_FOUND, "%s", cause);
+		free(cause);
+		return;
+	}
+	ctl_reply_json(r, 202, json_pack("{s:I, s:s}", "id", (json_int_t)id,
+	    "channel", r->arg));
+}
+
+static void
+ctl_post_notify_retry(struct ctl_request *r)
+{
+	char	*cause = NULL;
+	int64_t	 id;
+
+	if (ctl_arg_id(r, &id) != 0)
+		return;
+	log_info("control: notify retry %lld requested by uid %ld",
+	    (long long)id, (long)r->peer->uid);
+	if (notify_retry(r->ctl->v->notify, id, &cause) != 0) {
+		ctl_reply_error(r, 409, CTL_ERR_FAILED, "%s", cause);
+		free(cause);
+		return;
+	}
+	ctl_reply_json(r, 200, json_pack("{s:I, s:s}", "id", (json_int_t)id,
+	    "state", "pending"));
+}
+
+static json_t *
+ctl_rule_json(const struct rule *ru, bool full)
+{
+	json_t	*o, *types, *fw, *ctl, *refs;
+	size_t	 i, j;
+
+	types = json_array();
+	for (i = 0; i < ru->ntypes; i++)
+		json_array_append_new(types, json_string(ru->types[i]));
+	fw = json_object();
+	for (i = 0; i < ru->nframeworks; i++) {
+		ctl = json_array();
+		for (j = 0; j < ru->frameworks[i].ncontrols; j++)
+			json_array_append_new(ctl,
+			    json_string(ru->frameworks[i].controls[j]));
+		json_object_set_new(fw, ru->frameworks[i].name, ctl);
+	}
+	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:b}", "id", ru->id,
+	    "title", ru->title, "severity", rule_severity_name(ru->severity),
+	    "resources", types, "frameworks", fw, "enabled", ru->enabled);
+	if (!full)
+		return o;
+	json_object_set_new(o, "description", ru->description != NULL ?
+	    json_string(ru->description) : json_null());
+	json_object_set_new(o, "remediation", ru->remediation != NULL ?
+	    json_string(ru->remediation) : json_null());
+	refs = json_array();
+	for (i = 0; i < ru->nreferences; i++)
+		json_array_append_new(refs, json_string(ru->references[i]));
+	json_object_set_new(o, "references", refs);
+	json_object_set_new(o, "file", json_sprintf("%s:%d", ru->file,
+	    ru->line));
+	return o;
+}
+
+/* The rules, or those mapped to a framework (?framework=cis-aws-6.0.0). */
+static void
+ctl_get_rules(struct ctl_request *r)
+{
+	struct ruleset		*rs = eval_rules(r->ctl->v->eval);
+	const struct rule	*ru;
+	const char		*fw = ctl_param(r, "framework");
+	json_t			*rows = json_array();
+	size_t			 i, j;
+
+	for (i = 0; rs != NULL && i < ruleset_count(rs); i++) {
+		ru = ruleset_rule(rs, i);
+		if (fw != NULL) {
+			for (j = 0; j < ru->nframeworks; j++) {
+				if (strcmp(ru->frameworks[j].name, fw) == 0)
+					break;
+			}
+			if (j == ru->nframeworks)
+				continue;
+		}
+		json_array_append_new(rows, ctl_rule_json(ru, false));
+	}
+	ctl_reply_json(r, 200, json_pack("{s:I, s:o}", "count",
+	    (json_int_t)json_array_size(rows), "rules", rows));
+}
+
+static void
+ctl_get_rule(struct ctl_request *r)
+{
+	struct ruleset		*rs = eval_rules(r->ctl->v->eval);
+	const struct rule	*ru;
+
+	if (rs == NULL || (ru = ruleset_find(rs, r->arg)) == NULL) {
+		ctl_reply_error(r, 404, CTL_ERR_NOT_FOUND, "no rule %s",
+		    r->arg);
+		return;
+	}
+	ctl_reply_json(r, 200, ctl_rule_json(ru, true));
+}
+
+static void
+ctl_get_violations(struct ctl_request *r)
+{
+	struct violation_query	 q;
+	const char		*v;
+	char			*cause = NULL;
+	json_t			*rows;
+
+	memset(&q, 0, sizeof q);
+	if ((v = ctl_param(r, "state")) != NULL && strcmp(v, "all") != 0) {
+		if (strcmp(v, "open") != 0 && strcmp(v, "resolved") != 0 &&
+		    strcmp(v, "excepted") != 0) {
+			ctl_reply_error(r, 400, CTL_ERR_BAD_REQUEST, "state: "
+			    "'%s' is not open, resolved, excepted or all", v);
+			return;
+		}
+		q.state = v;
+	}
+	q.severity = ctl_param(r, "severity");
+	q.rule = ctl_param(r, "rule");
+	q.account = ctl_param(r, "account");
+	q.type = ctl_param(r, "type");
+	if (ctl_param_since(r, "since", &q.since_ms) != 0 ||
+	    ctl_param_limit(r, &q.limit) != 0)
+		return;
+	if ((rows = store_violations_query(r->ctl->v->store, &q, &cause)) ==
+	    NULL) {
+		ctl_reply_error(r, 500, CTL_ERR_INTERNAL, "%s", cause);
+		free(cause);
+		return;
+	}
+	ctl_reply_json(r, 200, json_pack("{s:I, s:o}", "count",
+	    (json_int_t)json_array_size(rows), "violations", rows));
+}
+
+static void
+ctl_get_violation(struct ctl_request *r)
+{
+	const char	*why;
+	char		*cause = NULL;
+	int64_t		 id;
+	json_t		*o;
+
+	if (parse_int(r->arg, &id, &why) != 0) {
+		ctl_reply_error(r, 400, CTL_ERR_BAD_REQUEST, "'%s' is not a "
+		    "violation id", r->arg);
+		return;
+	}
+	if ((o = store_violation_get(r->ctl->v->store, id, &cause)) == NULL) {
+		if (cause != NULL)
+			ctl_reply_error(r, 500, CTL_ERR_INTERNAL, "%s", cause);
+		else
+			ctl_reply_error(r, 404, CTL_ERR_NOT_FOUND,
+			    "no violation %lld", (long long)id);
+		free(cause);
+		return;
+	}
+	ctl_reply_json(r, 200, o);
+}
+
+static json_t *
+ctl_exception_json(const struct exception_row *e)
+{
+	json_t	*o;
+	char	*t;
+
+	o = json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s, s:s}",
+	    "id", (json_int_t)e->id, "rule", e->rule_pattern,
+	    "asset", e->asset_pattern, "account", e->account,
+	    "tag_key", e->tag_key, "tag_value", e->tag_value,
+	    "reason", e->reason, "owner", e->owner,
+	    "created_by", e->created_by, "source", e->source);
+	t = e->expires_at != 0 ? time_iso8601(e->expires_at) : NULL;
+	json_object_set_new(o, "expires_at", t != NULL ? json_string(t) :
+	    json_null());
+	free(t);
+	t = time_iso8601(e->created_at);
+	json_object_set_new(o, "created_at", json_string(t));
+	free(t);
+	if (e->removed_at != 0) {
+		t = time_iso8601(e->removed_at);
+		json_object_set_new(o, "removed_at", json_string(t));
+		free(t);
+	}
+	return o;
+}
+
+static void
+ctl_get_exceptions(struct ctl_request *r)
+{
+	struct exception_row	*rows = NULL;
+	const char		*v;
+	char			*cause = NULL;
+	json_t			*out;
+	size_t			 n = 0, i;
+
+	if (store_exceptions(r->ctl->v->store, (v = ctl_param(r, "all")) !=
+	    NULL && strcmp(v, "1") == 0, now_ms(), &rows, &n, &cause) != 0) {
+		ctl_reply_error(r, 500, CTL_ERR_INTERNAL, "%s", cause);
+		free(cause);
+		return;
+	}
+	out = json_array();
+	for (i = 0; i < n; i++) {
+		json_array_append_new(out, ctl_exception_json(&rows[i]));
+		exception_row_clear(&rows[i]);
+	}
+	free(rows);
+	ctl_reply_json(r, 200, json_pack("{s:I, s:o}", "count",
+	    (json_int_t)json_array_size(out), "exceptions", out));
+}
+
+/* The request's body as a JSON object, or an error answer and NULL. */
+static json_t *
+ctl_body(struct ctl_request *r)
+{
+	struct evbuffer	*in = evhttp_request_get_input_buffer(r->req);
+	json_error_t	 jerr;
+	json_t		*v;
+	size_t		 len = evbuffer_get_length(in);
+
+	v = json_loadb((const char *)evbuffer_pullup(in, -1), len, 0, &jerr);
+	if (!json_is_object(v)) {
+		json_decref(v);
+		ctl_reply_error(r, 400, CTL_ERR_BAD_REQUEST, "the body is not "
+		    "a JSON object: %s", jerr.text);
+		return NULL;
+	}
+	return v;
+}
+
+static const char *
+ctl_body_str(json_t *b, const char *k)
+{
+	const char	*s = json_string_value(json_object_get(b, k));
+
+	return s != NULL && *s != '\0' ? s : NULL;
+}
+
+static void
+ctl_post_exception(struct ctl_request *r)
+{
+	struct store		*st = r->ctl->v->store;
+	struct exception_row	 e;
+	const char		*expires;
+	char			*cause = NULL;
+	json_t			*b;
+	int64_t			 id;
+
+	if ((b = ctl_body(r)) == NULL)
+		return;
+	memset(&e, 0, sizeof e);
+	e.rule_pattern = (char *)(uintptr_t)ctl_body_str(b, "rule");
+	e.asset_pattern = (char *)(uintptr_t)ctl_body_str(b, "asset");
+	e.account = (char *)(uintptr_t)ctl_body_str(b, "account");
+	e.reason = (char *)(uintptr_t)ctl_body_str(b, "reason");
+	e.owner = (char *)(uintptr_t)ctl_body_str(b, "owner");
+	if (e.rule_pattern == NULL || e.asset_pattern == NULL ||
+	    e.reason == NULL || e.owner == NULL) {
+		ctl_reply_error(r, 400, CTL_ERR_BAD_REQUEST, "an exception "
+		    "needs rule, asset, reason and owner");
+		json_decref(b);
+		return;
+	}
+	if ((expires = ctl_body_str(b, "expires")) != NULL &&
+	    exception_time_parse(expires, &e.expires_at) != 0) {
+		ctl_reply_error(r, 400, CTL_ERR_BAD_REQUEST, "expires: '%s' is "
+		    "neither a date (2027-03-01) nor an RFC 3339 time", expires);
+		json_decref(b);
+		return;
+	}
+	exception_tag(&e, ctl_body_str(b, "tag"));
+	e.created_at = now_ms();
+	e.created_by = xprintf("uid %ld", (long)r->peer->uid);
+	e.source = xstrdup("api");
+	if (store_begin(st, &cause) != 0 ||
+	    store_exception_add(st, &e, &id, &cause) != 0 ||
+	    store_commit(st, &cause) != 0) {
+		store_rollback(st);
+		ctl_reply_error(r, 500, CTL_ERR_INTERNAL, "%s", cause);
+		free(cause);
+	} else {
+		e.id = id;
+		log_info("control: exception %lld added by uid %ld: %s on %s",
+		    (long long)id, (long)r->peer->uid, e.rule_pattern,
+		    e.asset_pattern);
+		vigild_exceptions_changed();
+		ctl_reply_json(r, 201, ctl_exception_json(&e));
+	}
+	free(e.tag_key);
+	free(e.tag_value);
+	free(e.created_by);
+	free(e.source);
+	json_decref(b);
+}
+
+static void
+ctl_delete_exception(struct ctl_request *r)
+{
+	struct store	*st = r->ctl->v->store;
+	const char	*why;
+	char		*cause = NULL;
+	int64_t		 id;
+	bool		 found = false;
+
+	if (parse_int(r->arg, &id, &why) != 0) {
+		ctl_reply_error(r, 400, CTL_ERR_BAD_REQUEST, "'%s' is not an "
+		    "exception id", r->arg);
+		return;
+	}
+	if (store_begin(st, &cause) != 0 ||
+	    store_exception_remove(st, id, "api", now_ms(), &found,
+	    &cause) != 0 ||
+	    store_commit(st, &cause) != 0) {
+		store_rollback(st);
+		ctl_reply_error(r, 500, CTL_ERR_INTERNAL, "%s", cause);
+		free(cause);
+		return;
+	}
+	if (!found) {
+		ctl_reply_error(r, 404, CTL_ERR_NOT_FOUND, "no live exception "
+		    "%lld added through the API (one of a file goes when the "
+		    "file says so)", (long long)id);
+		return;
+	}
+	log_info("control: exception %lld removed by uid %ld", (long long)id,
+	    (long)r->peer->uid);
+	vigild_exceptions_changed();
+	ctl_reply_json(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id,
+	    "removed", 1));
+}
+
+/* Sweep now: everything, or an account, or a type. */
+static void
+ctl_post_scan(struct ctl_request *r)
+{
+	const char	*account = ctl_param(r, "account"), *type =
+	    ctl_param(r, "type");
+
+	if (type != NULL && collect_type_find(type) == NULL) {
+		ctl_reply_error(r, 400, CTL_ERR_BAD_REQUEST, "'%s' is not a "
+		    "collected asset type", type);
+		return;
+	}
+	log_info("control: scan requested by uid %ld (%s %s)",
+	    (long)r->peer->uid, account != NULL ? account : "every account",
+	    type != NULL ? type : "every type");
+	collect_sweep(r->ctl->v->collect, account, type);
+	ctl_reply_json(r, 202, json_pack("{s:b, s:s?, s:s?}", "started", 1,
+	    "account", account, "type", type));
 }
 
 static void

@@ -108,32 +108,7 @@ feed_conf_equal(const struct feed_conf *a, const struct feed_conf *b)
 	    a->backend->keys, a->backend->nkeys);
 }
 
-static bool
-feed_name_ok(const char *s)
-{
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++) {
-		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' &&
-		    *s != '.')
-			return false;
-	}
-	return true;
-}
 
-static yaml_node_t *
-feed_find_value(struct yamldoc *yd, yaml_node_t *map, const char *key)
-{
-	yaml_node_pair_t	*p;
-	const char		*name;
-
-	for (p = YAMLDOC_PAIRS(map); p < YAMLDOC_PAIRS_END(map); p++) {
-		name = yamldoc_scalar(yamldoc_node(yd, p->key));
-		if (name != NULL && strcmp(name, key) == 0)
-			return yamldoc_node(yd, p->value);
-	}
-	return NULL;
-}
 
 /* One item of the feeds: list. */
 static struct feed_conf *
@@ -154,7 +129,7 @@ feed_conf_parse(struct yamldoc *yd, yaml_node_t *n, const char *base,
 		    yamldoc_type_name(n));
 		return NULL;
 	}
-	if ((tn = feed_find_value(yd, n, "type")) == NULL ||
+	if ((tn = yamldoc_map_value(yd, n, "type")) == NULL ||
 	    (type = yamldoc_scalar(tn)) == NULL) {
 		diag_add(d, yd->file, yamldoc_line(n), yamldoc_col(n),
 		    "feeds: missing required key 'type'");
@@ -179,7 +154,7 @@ feed_conf_parse(struct yamldoc *yd, yaml_node_t *n, const char *base,
 	    nitems(feed_common_keys) };
 	layers[1] = (struct cfg_layer){ fc->opts, be->keys, be->nkeys };
 	cfg_layers_parse(layers, 2, yd, n, base, d);
-	if (d->n == before && !feed_name_ok(fc->name))
+	if (d->n == before && !cfg_name_ok(fc->name))
 		diag_add(d, yd->file, yamldoc_line(n), yamldoc_col(n),
 		    "name: '%s' may only hold letters, digits, '-', '_' and "
 		    "'.'", fc->name);

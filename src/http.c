@@ -9,6 +9,10 @@
  * finished transfers.  Completion callbacks run only from the reap step,
  * never from inside a curl callback.
  *
+ * A request may also be a mail submission (smtp:// or smtps://, for the
+ * email notifier): the same multi handle, the same attempts and callbacks,
+ * with SMTP's reply codes (4xx transient, 5xx permanent) in place of HTTP's.
+ *
  * A request may take several attempts: the AWS SDKs' "standard" retry mode
  * (transient errors and throttling retried with exponential backoff and
  * full jitter, a retry quota, Retry-After honoured).  A prepare callback
@@ -69,6 +73,13 @@ struct http_request {
 	char				*body;
 	size_t				 body_len;
 	char				*unix_socket;
+	char				*ca_file;	/* this request's own */
+	char				*user;
+	char				*password;
+	char				*mail_from;	/* NULL: HTTP */
+	struct curl_slist		*mail_rcpt;
+	bool				 mail_tls;	/* STARTTLS required */
+	size_t				 upload_off;
 	int64_t				 timeout_ms;
 	int64_t				 connect_ms;
 	size_t				 max_response;
@@ -156,6 +167,12 @@ http_request_free(struct http_request *req)
 	free(req->url);
 	free(req->body);
 	free(req->unix_socket);
+	free(req->ca_file);
+	free(req->user);
+	if (req->password != NULL)
+		freezero_str(req->password);
+	free(req->mail_from);
+	curl_slist_free_all(req->mail_rcpt);
 	free(req);
 }
 
@@ -175,6 +192,22 @@ http_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 	memcpy(r->body + r->len, ptr, n);
 	r->len += n;
 	r->body[r->len] = '\0';
+	return n;
+}
+
+/* curl asks for the message a mail submission uploads. */
+static size_t
+http_read_cb(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct http_request	*req = arg;
+	size_t			 n = size * nmemb, left;
+
+	left = req->body_len - req->upload_off;
+	if (n > left)
+		n = left;
+	if (n > 0)
+		memcpy(ptr, req->body + req->upload_off, n);
+	req->upload_off += n;
 	return n;
 }
 
@@ -266,12 +299,38 @@ http_redact_url(const char *url)
 	    (int)(end - p), p, *end != '\0' ? "/..." : "");
 }
 
+/* SMTP: a 5xx reply is permanent, a 4xx one transient. */
+static enum http_retry_class
+http_classify_mail(struct http_request *req, int code)
+{
+	struct http_response	*r = &req->resp;
+
+	if (code == CURLE_OK || (r->status >= 500 && r->status < 600))
+		return HTTP_FINAL;
+	if (r->status >= 400 && r->status < 500)
+		return HTTP_RETRY_TRANSIENT;
+	switch (code) {
+	case CURLE_URL_MALFORMAT:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_LOGIN_DENIED:
+	case CURLE_USE_SSL_FAILED:
+	case CURLE_OUT_OF_MEMORY:
+		return HTTP_FINAL;
+	default:
+		return HTTP_RETRY_TRANSIENT;
+	}
+}
+
 static enum http_retry_class
 http_classify(struct http_request *req, int code)
 {
 	struct http_response	*r = &req->resp;
 	enum http_retry_class	 c = HTTP_FINAL;
 
+	if (req->mail_from != NULL)
+		return http_classify_mail(req, code);
 	if (code != CURLE_OK) {
 		switch (code) {
 		case CURLE_WRITE_ERROR:
@@ -360,7 +419,8 @@ http_finish(struct http_request *req, int code)
 		else
 			r->error = xstrdup(req->errbuf[0] != '\0' ?
 			    req->errbuf : curl_easy_strerror(code));
-		r->status = 0;
+		if (req->mail_from == NULL)
+			r->status = 0;	/* SMTP keeps its reply code */
 	}
 	r->retry_after_ms = http_parse_retry_after(http_response_header(r,
 	    "retry-after"), now_ms());
@@ -720,6 +780,50 @@ http_request_on_prepare(struct http_request *req, http_prepare_cb cb,
 	req->prepare_arg = arg;
 }
 
+/*
+ * Make the request a mail submission: the body is the message (RFC 5322,
+ * CRLF line ends), sent from one envelope sender to the recipients.  With
+ * tls_required, an smtp:// server must offer STARTTLS or the request fails;
+ * smtps:// is TLS from the start either way.
+ */
+void
+http_request_mail(struct http_request *req, const char *from,
+    const char *const *rcpt, size_t n, bool tls_required)
+{
+	size_t	 i;
+
+	free(req->mail_from);
+	req->mail_from = xstrdup(from);
+	curl_slist_free_all(req->mail_rcpt);
+	req->mail_rcpt = NULL;
+	for (i = 0; i < n; i++) {
+		if ((req->mail_rcpt = curl_slist_append(req->mail_rcpt,
+		    rcpt[i])) == NULL)
+			fatalx("curl_slist_append: out of memory");
+	}
+	req->mail_tls = tls_required;
+}
+
+/* A user name and password (SMTP AUTH); the password is wiped on free. */
+void
+http_request_login(struct http_request *req, const char *user,
+    const char *password)
+{
+	free(req->user);
+	req->user = user != NULL ? xstrdup(user) : NULL;
+	if (req->password != NULL)
+		freezero_str(req->password);
+	req->password = password != NULL ? xstrdup(password) : NULL;
+}
+
+/* Verify the peer against this CA bundle instead of the client's. */
+void
+http_request_ca_file(struct http_request *req, const char *path)
+{
+	free(req->ca_file);
+	req->ca_file = path != NULL ? xstrdup(path) : NULL;
+}
+
 void
 http_request_unix_socket(struct http_request *req, const char *path)
 {
@@ -763,7 +867,8 @@ http_attempt(struct http_request *req)
 	curl_easy_setopt(e, CURLOPT_PRIVATE, req);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, req->errbuf);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, req->mail_from != NULL ?
+	    "smtp,smtps" : "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms);
@@ -776,10 +881,32 @@ http_attempt(struct http_request *req)
 	/* TLS verification is always on; only the CA bundle may change. */
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (h->ca_file != NULL)
-		curl_easy_setopt(e, CURLOPT_CAINFO, h->ca_file);
+	if (req->ca_file != NULL || h->ca_file != NULL)
+		curl_easy_setopt(e, CURLOPT_CAINFO, req->ca_file != NULL ?
+		    req->ca_file : h->ca_file);
 	if (req->unix_socket != NULL)
 		curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, req->unix_socket);
+	if (req->user != NULL)
+		curl_easy_setopt(e, CURLOPT_USERNAME, req->user);
+	if (req->password != NULL)
+		curl_easy_setopt(e, CURLOPT_PASSWORD, req->password);
+
+	if (req->mail_from != NULL) {
+		/* SMTP: the envelope, then the message as an upload. */
+		req->upload_off = 0;
+		curl_easy_setopt(e, CURLOPT_MAIL_FROM, req->mail_from);
+		curl_easy_setopt(e, CURLOPT_MAIL_RCPT, req->mail_rcpt);
+		curl_easy_setopt(e, CURLOPT_USE_SSL, req->mail_tls ?
+		    (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
+		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(e, CURLOPT_READFUNCTION, http_read_cb);
+		curl_easy_setopt(e, CURLOPT_READDATA, req);
+		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE,
+		    (curl_off_t)req->body_len);
+		if (curl_multi_add_handle(h->multi, e) != CURLM_OK)
+			fatalx("curl_multi_add_handle failed");
+		return;
+	}
 
 	if (strcmp(req->method, "GET") == 0)
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);

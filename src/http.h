@@ -103,6 +103,11 @@ void		 http_request_retry(struct http_request *,
 void		 http_request_on_prepare(struct http_request *,
 		    http_prepare_cb, void *);
 void		 http_request_unix_socket(struct http_request *, const char *);
+void		 http_request_mail(struct http_request *, const char *,
+		    const char *const *, size_t, bool);
+void		 http_request_login(struct http_request *, const char *,
+		    const char *);
+void		 http_request_ca_file(struct http_request *, const char *);
 int		 http_request_attempt(const struct http_request *);
 void		 http_request_start(struct http_request *, http_done_cb,
 		    void *);

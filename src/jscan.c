@@ -608,31 +608,6 @@ jscan_utf8_len(unsigned int cp)
 	return 4;
 }
 
-static size_t
-jscan_utf8_put(char *out, unsigned int cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 /*
  * Decode a scanned string into out (size bytes, NUL-terminated) and set
  * *lenp to its length; -1 if v is not a string or out is too small.  The
@@ -702,7 +677,7 @@ jscan_string(const char *buf, const struct jscan_value *v, char *out,
 				return -1;
 			if (o + jscan_utf8_len(cp) >= size)
 				return -1;
-			o += jscan_utf8_put(out + o, cp);
+			o += utf8_put(out + o, cp);
 			continue;
 		default:
 			c = (char)p[1];	/* '"', '\\' and '/' */

@@ -22,8 +22,11 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "account.h"
 #include "change.h"
+#include "collect.h"
 #include "envelope.h"
+#include "evmap.h"
 #include "feed.h"
 #include "vigild.h"
 
@@ -39,6 +42,7 @@ struct pipeline {
 	struct event		*commit_ev;
 
 	uint64_t		 commits;
+	uint64_t		 refreshes;	/* asked of the inventory */
 	uint64_t		 commit_failures;
 	int64_t			 last_commit_ms;
 	char			*last_error;
@@ -80,6 +84,8 @@ msg_free(struct msg *m)
 	free(m->retry_reason);
 	free(m);
 }
+
+static bool	pipeline_watched(struct vigil *, const char *);
 
 static void
 pipeline_schedule_commit(struct pipeline *p)
@@ -221,6 +227,65 @@ pipeline_keep_event(struct vigil *v, const struct change_event *ev)
 	return true;
 }
 
+/*
+ * The assets an event changed are to be described again: queued in the
+ * event's own transaction, so that a crash loses no refresh.  Only for the
+ * accounts vigil watches.
+ */
+static int
+pipeline_refreshes(struct pipeline *p, const struct change_event *ev,
+    char **cause)
+{
+	struct vigil			*v = p->v;
+	const struct collect_type	*ct;
+	struct evmap_ref		*refs = NULL;
+	struct refresh_row		 r;
+	size_t				 n, i;
+	int64_t				 now = now_ms();
+	int				 rc = 0;
+
+	if (v->evmap == NULL || ev->account == NULL ||
+	    !pipeline_watched(v, ev->account))
+		return 0;
+	n = evmap_resolve(v->evmap, ev, &refs);
+	for (i = 0; i < n && rc == 0; i++) {
+		if ((ct = collect_type_find(refs[i].type)) == NULL)
+			continue;
+		memset(&r, 0, sizeof r);
+		r.account = (char *)(uintptr_t)ev->account;
+		r.region = (char *)(uintptr_t)(ct->scope == COLLECT_GLOBAL &&
+		    !(ct->nenrich > 0 && (ct->enrich[0].flags &
+		    ENRICH_REGION)) ? "" : ev->region != NULL ? ev->region :
+		    "");
+		r.type = refs[i].type;
+		r.resource_id = refs[i].id;
+		r.action = (char *)(uintptr_t)(refs[i].delete ? "delete" :
+		    "refresh");
+		r.event_id = ev->id;
+		r.event_name = ev->name;
+		r.actor = ev->actor.arn != NULL ? ev->actor.arn :
+		    ev->actor.invoked_by;
+		r.queued_at = now;
+		r.due_at = now + v->conf->refresh_delay;
+		rc = store_refresh_enqueue(v->store, &r, cause);
+		p->refreshes++;
+	}
+	evmap_refs_free(refs, n);
+	return rc;
+}
+
+static bool
+pipeline_watched(struct vigil *v, const char *account)
+{
+	size_t	 i;
+
+	for (i = 0; i < v->naccounts; i++) {
+		if (strcmp(account_id(v->accounts[i]), account) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* Is the message dead: it can never be processed, or it kept failing? */
 static const char *
 pipeline_dead_reason(struct msg *m)
@@ -266,6 +331,9 @@ pipeline_write(struct pipeline *p, struct msg *m, char **cause)
 		metrics_add(M_EVENTS_PROCESSED, inserted ? "stored" :
 		    "duplicate", 1);
 		stored += inserted;
+		if (inserted && pipeline_refreshes(p, m->events[i],
+		    cause) != 0)
+			return -1;
 	}
 	m->feed->events += (uint64_t)stored;
 	return store_message_done(v->store, m->feed->name, m->id, now_ms(),
@@ -352,6 +420,8 @@ pipeline_commit(evutil_socket_t fd, short events, void *arg)
 	if (ok) {
 		p->commits++;
 		p->last_commit_ms = now_ms();
+		if (v->collect != NULL)
+			collect_kick(v->collect);
 	} else {
 		/* Nothing is acknowledged: the messages will come again. */
 		p->commit_failures++;
@@ -418,7 +488,8 @@ pipeline_status(struct pipeline *p)
 	json_t	*o;
 	char	*t;
 
-	o = json_pack("{s:I, s:I, s:I, s:I}",
+	o = json_pack("{s:I, s:I, s:I, s:I, s:I}",
+	    "refreshes_queued", (json_int_t)p->refreshes,
 	    "working", (json_int_t)p->nworking,
 	    "ready", (json_int_t)p->nready,
 	    "commits", (json_int_t)p->commits,

@@ -256,7 +256,8 @@ store_asset_delete(struct store *st, const struct asset_key *k,
 
 /*
  * After a sweep of (account, region, type) has listed everything: assets
- * it did not find are gone.  Their ids are appended to *gone (for the
+ * it did not find are gone.  A NULL region: in any region (a global
+ * listing of regional assets, S3's).  Their ids are appended to *gone (for the
  * caller's evaluation); returns the number tombstoned, or -1.
  */
 int
@@ -264,8 +265,9 @@ store_assets_sweep_end(struct store *st, const struct asset_key *k,
     const struct asset_change *ch, int64_t **gone, size_t *ngone,
     char **cause)
 {
-	static const char sql[] = "SELECT id FROM assets WHERE account = ? AND "
-	    "region = ? AND type = ? AND sweep < ? AND deleted_at IS NULL";
+	static const char sql[] = "SELECT id FROM assets WHERE account = ?1 "
+	    "AND (?2 IS NULL OR region = ?2) AND type = ?3 AND sweep < ?4 AND "
+	    "deleted_at IS NULL";
 	sqlite3_stmt	*s;
 	int64_t		*ids = NULL;
 	size_t		 n = 0, i;
@@ -350,15 +352,21 @@ store_asset_row(sqlite3_stmt *s, bool with_doc)
 	return o;
 }
 
+/* A row of a list, without the document. */
+static json_t *
+store_asset_row_brief(sqlite3_stmt *s)
+{
+	return store_asset_row(s, false);
+}
+
 /* Assets, filtered, in type/account/region/id order. */
 json_t *
 store_assets_query(struct store *st, const struct asset_query *q,
     char **cause)
 {
 	sqlite3_stmt	*s;
-	json_t		*rows;
 	char		*sql;
-	int		 rc, i = 1;
+	int		 i = 1;
 
 	sql = xprintf("SELECT " ASSET_COLUMNS " FROM assets WHERE 1 = 1%s%s%s%s"
 	    " ORDER BY type, account, region, resource_id LIMIT ?",
@@ -380,16 +388,7 @@ store_assets_query(struct store *st, const struct asset_query *q,
 	if (q->region != NULL)
 		store_bind_text(s, i++, q->region);
 	sqlite3_bind_int64(s, i, q->limit);
-	rows = json_array();
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		json_array_append_new(rows, store_asset_row(s, false));
-	if (rc != SQLITE_DONE) {
-		*cause = store_errmsg(st, "assets");
-		json_decref(rows);
-		rows = NULL;
-	}
-	sqlite3_finalize(s);
-	return rows;
+	return store_rows(st, s, store_asset_row_brief, "assets", cause);
 }
 
 /*
@@ -554,4 +553,275 @@ store_asset_counts(struct store *st)
 	sqlite3_reset(s);
 	json_object_set_new(o, "total", json_integer(total));
 	return o;
+}
+
+/*
+ * Refreshes: an asset to describe again, queued in the transaction of the
+ * event that asked for it.  A second request for the same asset before the
+ * first was served keeps one row, with the latest cause.
+ */
+int
+store_refresh_enqueue(struct store *st, const struct refresh_row *r,
+    char **cause)
+{
+	static const char sql[] = "INSERT INTO refreshes (account, region, "
+	    "type, resource_id, action, event_id, event_name, actor, queued_at, "
+	    "due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO "
+	    "UPDATE SET action = excluded.action, event_id = excluded.event_id, "
+	    "event_name = excluded.event_name, actor = excluded.actor, "
+	    "attempts = 0, due_at = min(due_at, excluded.due_at)";
+	sqlite3_stmt	*s;
+
+	if ((s = store_stmt(st, sql, cause)) == NULL)
+		return -1;
+	store_bind_text(s, 1, r->account);
+	store_bind_text(s, 2, r->region);
+	store_bind_text(s, 3, r->type);
+	store_bind_text(s, 4, r->resource_id);
+	store_bind_text(s, 5, r->action);
+	store_bind_text(s, 6, r->event_id);
+	store_bind_text(s, 7, r->event_name);
+	store_bind_text(s, 8, r->actor);
+	sqlite3_bind_int64(s, 9, r->queued_at);
+	sqlite3_bind_int64(s, 10, r->due_at);
+	return store_step_done(st, s, "refresh", cause);
+}
+
+void
+refresh_row_clear(struct refresh_row *r)
+{
+	free(r->account);
+	free(r->region);
+	free(r->type);
+	free(r->resource_id);
+	free(r->action);
+	free(r->event_id);
+	free(r->event_name);
+	free(r->actor);
+	memset(r, 0, sizeof *r);
+}
+
+/* Refreshes due by now, oldest first, at most max. */
+int
+store_refreshes_due(struct store *st, int64_t now, size_t max,
+    struct refresh_row **rows, size_t *n, char **cause)
+{
+	static const char sql[] = "SELECT account, region, type, resource_id, "
+	    "action, event_id, event_name, actor, queued_at, due_at, attempts "
+	    "FROM refreshes WHERE due_at <= ? ORDER BY due_at LIMIT ?";
+	sqlite3_stmt	*s;
+	struct refresh_row *r;
+	int		 rc, i;
+
+	*rows = NULL;
+	*n = 0;
+	if ((s = store_stmt(st, sql, cause)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, (int64_t)max);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*rows = xreallocarray(*rows, *n + 1, sizeof **rows);
+		r = &(*rows)[(*n)++];
+		memset(r, 0, sizeof *r);
+		for (i = 0; i < 8; i++) {
+			char **f[] = { &r->account, &r->region, &r->type,
+			    &r->resource_id, &r->action, &r->event_id,
+			    &r->event_name, &r->actor };
+			if (sqlite3_column_type(s, i) != SQLITE_NULL)
+				*f[i] = xstrdup((const char *)
+				    sqlite3_column_text(s, i));
+		}
+		r->queued_at = sqlite3_column_int64(s, 8);
+		r->due_at = sqlite3_column_int64(s, 9);
+		r->attempts = sqlite3_column_int(s, 10);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		*cause = store_errmsg(st, "refreshes");
+		return -1;
+	}
+	return 0;
+}
+
+/* The next time a refresh is due, or 0 when none is queued. */
+int64_t
+store_refresh_next(struct store *st)
+{
+	static const char sql[] = "SELECT min(due_at) FROM refreshes";
+	sqlite3_stmt	*s;
+	char		*cause = NULL;
+	int64_t		 t = 0;
+
+	if ((s = store_stmt(st, sql, &cause)) == NULL) {
+		free(cause);
+		return 0;
+	}
+	if (sqlite3_step(s) == SQLITE_ROW &&
+	    sqlite3_column_type(s, 0) != SQLITE_NULL)
+		t = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return t;
+}
+
+/* Served: forget it (only if no newer request came meanwhile). */
+int
+store_refresh_done(struct store *st, const struct refresh_row *r,
+    char **cause)
+{
+	static const char sql[] = "DELETE FROM refreshes WHERE account = ? AND "
+	    "region = ? AND type = ? AND resource_id = ? AND queued_at <= ?";
+	sqlite3_stmt	*s;
+
+	if ((s = store_stmt(st, sql, cause)) == NULL)
+		return -1;
+	store_bind_text(s, 1, r->account);
+	store_bind_text(s, 2, r->region);
+	store_bind_text(s, 3, r->type);
+	store_bind_text(s, 4, r->resource_id);
+	sqlite3_bind_int64(s, 5, r->queued_at);
+	return store_step_done(st, s, "refresh done", cause);
+}
+
+/* Not served: try again at due, or give up (delete) when due is 0. */
+int
+store_refresh_retry(struct store *st, const struct refresh_row *r,
+    int64_t due, const char *error, char **cause)
+{
+	static const char upd[] = "UPDATE refreshes SET attempts = attempts + "
+	    "1, due_at = ?, last_error = ? WHERE account = ? AND region = ? "
+	    "AND type = ? AND resource_id = ?";
+	sqlite3_stmt	*s;
+
+	if (due == 0)
+		return store_refresh_done(st, r, cause);
+	if ((s = store_stmt(st, upd, cause)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, due);
+	store_bind_text(s, 2, error);
+	store_bind_text(s, 3, r->account);
+	store_bind_text(s, 4, r->region);
+	store_bind_text(s, 5, r->type);
+	store_bind_text(s, 6, r->resource_id);
+	return store_step_done(st, s, "refresh retry", cause);
+}
+
+int64_t
+store_refresh_count(struct store *st)
+{
+	static const char sql[] = "SELECT count(*) FROM refreshes";
+	sqlite3_stmt	*s;
+	char		*cause = NULL;
+	int64_t		 n = 0;
+
+	if ((s = store_stmt(st, sql, &cause)) == NULL) {
+		free(cause);
+		return 0;
+	}
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
+
+/* A sweep of one account, region and type completed. */
+int
+store_sweep_done(struct store *st, const struct asset_key *k, int64_t now,
+    int64_t assets, char **cause)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO sweeps (account, "
+	    "region, type, completed_at, assets) VALUES (?, ?, ?, ?, ?)";
+	sqlite3_stmt	*s;
+
+	if ((s = store_stmt(st, sql, cause)) == NULL)
+		return -1;
+	store_bind_text(s, 1, k->account);
+	store_bind_text(s, 2, k->region);
+	store_bind_text(s, 3, k->type);
+	sqlite3_bind_int64(s, 4, now);
+	sqlite3_bind_int64(s, 5, assets);
+	return store_step_done(st, s, "sweep", cause);
+}
+
+/* Has this account, region and type ever been swept to the end? */
+bool
+store_sweep_known(struct store *st, const struct asset_key *k)
+{
+	static const char sql[] = "SELECT 1 FROM sweeps WHERE account = ? AND "
+	    "region = ? AND type = ?";
+	sqlite3_stmt	*s;
+	char		*cause = NULL;
+	bool		 known = false;
+
+	if ((s = store_stmt(st, sql, &cause)) == NULL) {
+		free(cause);
+		return false;
+	}
+	store_bind_text(s, 1, k->account);
+	store_bind_text(s, 2, k->region);
+	store_bind_text(s, 3, k->type);
+	known = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	return known;
+}
+
+/* Ids of alive assets after a cursor, in order, at most max. */
+int
+store_asset_ids(struct store *st, int64_t after, size_t max, int64_t **ids,
+    size_t *n, char **cause)
+{
+	static const char sql[] = "SELECT id FROM assets WHERE id > ? AND "
+	    "deleted_at IS NULL ORDER BY id LIMIT ?";
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	*ids = NULL;
+	*n = 0;
+	if ((s = store_stmt(st, sql, cause)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, after);
+	sqlite3_bind_int64(s, 2, (int64_t)max);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*ids = xreallocarray(*ids, *n + 1, sizeof **ids);
+		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		*cause = store_errmsg(st, "assets");
+		return -1;
+	}
+	return 0;
+}
+
+/* A fact in the meta table, or NULL. */
+char *
+store_meta_get(struct store *st, const char *key)
+{
+	static const char sql[] = "SELECT value FROM meta WHERE key = ?";
+	sqlite3_stmt	*s;
+	char		*cause = NULL, *v = NULL;
+
+	if ((s = store_stmt(st, sql, &cause)) == NULL) {
+		free(cause);
+		return NULL;
+	}
+	store_bind_text(s, 1, key);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = xstrdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+	return v;
+}
+
+int
+store_meta_put(struct store *st, const char *key, const char *value,
+    char **cause)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO meta (key, value) "
+	    "VALUES (?, ?)";
+	sqlite3_stmt	*s;
+
+	if ((s = store_stmt(st, sql, cause)) == NULL)
+		return -1;
+	store_bind_text(s, 1, key);
+	store_bind_text(s, 2, value);
+	return store_step_done(st, s, "meta", cause);
 }

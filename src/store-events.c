@@ -248,6 +248,13 @@ store_event_row(sqlite3_stmt *s, bool with_raw)
 	return o;
 }
 
+/* A row of a list, without the raw record. */
+static json_t *
+store_event_row_brief(sqlite3_stmt *s)
+{
+	return store_event_row(s, false);
+}
+
 #define EVENT_COLUMNS \
     "event_id, time, received_at, feed, provider, kind, account, region, " \
     "service, source, name, read_only, error_code, actor_arn, actor_type, " \
@@ -259,9 +266,8 @@ store_events_query(struct store *st, const struct event_query *q,
     char **cause)
 {
 	sqlite3_stmt	*s;
-	json_t		*rows;
 	char		*sql;
-	int		 rc, i = 1;
+	int		 i = 1;
 
 	sql = xprintf("SELECT " EVENT_COLUMNS " FROM events WHERE 1 = 1%s%s%s"
 	    "%s%s%s ORDER BY time DESC, id DESC LIMIT ?",
@@ -292,16 +298,7 @@ store_events_query(struct store *st, const struct event_query *q,
 		store_bind_text(s, i++, q->feed);
 	sqlite3_bind_int64(s, i, q->limit);
 
-	rows = json_array();
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		json_array_append_new(rows, store_event_row(s, false));
-	if (rc != SQLITE_DONE) {
-		*cause = store_errmsg(st, "events");
-		json_decref(rows);
-		rows = NULL;
-	}
-	sqlite3_finalize(s);
-	return rows;
+	return store_rows(st, s, store_event_row_brief, "events", cause);
 }
 
 /* One event with its raw record, by provider id; NULL if there is none. */

@@ -28,6 +28,8 @@ struct store {
 
 sqlite3_stmt	*store_stmt(struct store *, const char *, char **);
 char		*store_errmsg(struct store *, const char *);
+struct json_t	*store_rows(struct store *, sqlite3_stmt *,
+		    struct json_t *(*)(sqlite3_stmt *), const char *, char **);
 int		 store_step_done(struct store *, sqlite3_stmt *, const char *,
 		    char **);
 void		 store_bind_text(sqlite3_stmt *, int, const char *);

@@ -492,3 +492,26 @@ store_status(struct store *st)
 	free(wal);
 	return o;
 }
+
+/*
+ * Step a prepared, bound query to its end: a JSON array of what row()
+ * makes of each row.  The statement is finalized.  NULL on error, with
+ * *cause saying where (what).
+ */
+json_t *
+store_rows(struct store *st, sqlite3_stmt *s, json_t *(*row)(sqlite3_stmt *),
+    const char *what, char **cause)
+{
+	json_t	*rows = json_array();
+	int	 rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		json_array_append_new(rows, row(s));
+	if (rc != SQLITE_DONE) {
+		*cause = store_errmsg(st, what);
+		json_decref(rows);
+		rows = NULL;
+	}
+	sqlite3_finalize(s);
+	return rows;
+}

@@ -28,6 +28,7 @@ char	*xstrndup(const char *, size_t);
 int	 xasprintf(char **, const char *, ...) VIGIL_PRINTFLIKE(2, 3);
 int	 xvasprintf(char **, const char *, va_list) VIGIL_PRINTFLIKE(2, 0);
 char	*xprintf(const char *, ...) VIGIL_PRINTFLIKE(1, 2);
+void	 xappendf(char **, const char *, ...) VIGIL_PRINTFLIKE(2, 3);
 void	 freezero_str(char *);
 
 /* log.c: stderr or the journal, never a secret. */
@@ -57,6 +58,8 @@ void	 fatalx(const char *, ...) VIGIL_PRINTFLIKE(1, 2) VIGIL_NORETURN;
 int	 parse_duration(const char *, int64_t *, const char **);
 int	 parse_size(const char *, int64_t *, const char **);
 int	 parse_int(const char *, int64_t *, const char **);
+size_t	 str_distance(const char *, const char *);
+size_t	 utf8_put(char *, unsigned long);
 int	 parse_bool(const char *, bool *);
 char	*format_duration(int64_t);
 int64_t	 now_ms(void);

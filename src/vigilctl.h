@@ -29,4 +29,8 @@ int	 ctl_call_text(struct ctl *, const char *, char **);
 void	 ctl_close(struct ctl *);
 char	*ctl_escape(const char *);
 
+/* ctl-rules.c: offline rule commands (no daemon). */
+int	 ctl_rules_check(struct ctl *, int, char **);
+int	 ctl_rules_test(struct ctl *, int, char **);
+
 #endif /* VIGILCTL_H */

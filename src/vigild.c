@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -14,12 +16,19 @@
 
 #include <event2/event.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "account.h"
 #include "aws.h"
+#include "collect.h"
+#include "eval.h"
+#include "evmap.h"
+#include "exceptions.h"
+#include "rule.h"
 #include "ctl-proto.h"
 #include "feed.h"
 #include "http.h"
+#include "notify.h"
 #include "vigild.h"
 
 #define VIGILD_TICK_MS			100
@@ -52,6 +61,9 @@ static struct {
 	struct event		*ev_watchdog;
 	struct event		*ev_tick;	/* drains, retiring feeds */
 	struct event		*ev_housekeeping;
+	struct event		*ev_reconcile;
+	struct event		*ev_exceptions;
+	char			*rules_digest;
 	int64_t			 watchdog_usec;
 	enum vigild_state	 state;
 	int64_t			 started_ms;
@@ -123,6 +135,11 @@ vigild_status(void)
 	    "aws_credentials", aws_creds_status(V.aws),
 	    "counts", counts);
 	free(started);
+	json_object_set_new(o, "notify", notify_status(V.notify));
+	json_object_set_new(o, "inventory", collect_status(V.collect));
+	json_object_set_new(o, "rules", eval_status(V.eval));
+	json_object_set_new(o, "violations", store_violation_counts(V.store));
+	json_object_set_new(o, "assets", store_asset_counts(V.store));
 	if (vd.last_reload_ms != 0) {
 		char *t = time_iso8601(vd.last_reload_ms);
 		json_object_set_new(json_object_get(o, "config"),
@@ -256,6 +273,174 @@ vigild_reload_feeds(struct config *next)
 	}
 }
 
+/* A transition, to the notifier's outbox, in the caller's transaction. */
+static int
+vigild_emit(void *arg, const json_t *tr, bool initial, char **cause)
+{
+	return notify_enqueue(V.notify, V.store, (json_t *)(uintptr_t)tr,
+	    initial, cause);
+}
+
+static void
+vigild_committed(void *arg)
+{
+	notify_kick(V.notify);
+}
+
+/*
+ * The rules the configuration names: every file and directory that
+ * exists (a missing one is only worth a warning: /etc/vigil/rules.d may
+ * well not be there).  The digest of their contents tells whether the
+ * rules changed since the last run.
+ */
+static struct ruleset *
+vigild_rules(const struct config *conf, char **digest, struct diags *d)
+{
+	struct strlist	 paths = { NULL, 0 };
+	struct ruleset	*rs;
+	EVP_MD_CTX	*md;
+	unsigned char	 h[EVP_MAX_MD_SIZE];
+	unsigned int	 hl = 0, k;
+	struct stat	 sb;
+	char		**files, *buf, *cause, hex[2 * EVP_MAX_MD_SIZE + 1];
+	size_t		 i, j, n, len;
+
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
+		fatalx("EVP_DigestInit failed");
+	for (i = 0; i < conf->rules.n; i++) {
+		if (stat(conf->rules.v[i], &sb) == -1) {
+			log_warnx("rules: %s: %s; skipped", conf->rules.v[i],
+			    strerror(errno));
+			continue;
+		}
+		strlist_add(&paths, conf->rules.v[i]);
+		files = S_ISDIR(sb.st_mode) ? dir_files(conf->rules.v[i], 8,
+		    &n) : NULL;
+		for (j = 0; j < (files != NULL ? n : 1); j++) {
+			const char *f = files != NULL ? files[j] :
+			    conf->rules.v[i];
+
+			if ((buf = read_file(f, 64 << 20, &len, &cause)) !=
+			    NULL) {
+				EVP_DigestUpdate(md, f, strlen(f) + 1);
+				EVP_DigestUpdate(md, buf, len);
+				free(buf);
+			} else
+				free(cause);
+			if (files != NULL)
+				free(files[j]);
+		}
+		free(files);
+	}
+	EVP_DigestFinal_ex(md, h, &hl);
+	EVP_MD_CTX_free(md);
+	for (k = 0; k < hl; k++)
+		snprintf(hex + 2 * k, 3, "%02x", h[k]);
+	rs = ruleset_load(paths.v, paths.n, d);
+	strlist_clear(&paths);
+	if (digest != NULL)
+		*digest = xstrdup(hex);
+	return rs;
+}
+
+/* Apply the exceptions to the live violations; arm the expiry timer. */
+static void
+vigild_exceptions(void)
+{
+	struct timeval	 tv;
+	char		*cause = NULL;
+	int64_t		 next = 0, now = now_ms();
+
+	if (store_begin(V.store, &cause) != 0 ||
+	    eval_exceptions(V.eval, now, &next, &cause) != 0 ||
+	    store_commit(V.store, &cause) != 0) {
+		store_rollback(V.store);
+		log_warnx("exceptions: %s", cause);
+		free(cause);
+		next = now + 60 * 1000;
+	}
+	notify_kick(V.notify);
+	if (next == 0)
+		return;
+	next = next > now ? next - now : 0;
+	tv.tv_sec = (time_t)(next / 1000 + 1);
+	tv.tv_usec = 0;
+	evtimer_add(vd.ev_exceptions, &tv);
+}
+
+static void
+vigild_exceptions_cb(evutil_socket_t fd, short events, void *arg)
+{
+	vigild_exceptions();
+}
+
+/* The control API added or removed one. */
+void
+vigild_exceptions_changed(void)
+{
+	vigild_exceptions();
+}
+
+/* The exception files, into the database. */
+static int
+vigild_exception_files(const struct config *conf, struct diags *d)
+{
+	struct exception_row	*rows = NULL;
+	size_t			 n = 0, i;
+	char			*cause = NULL;
+	int			 rc = 0;
+
+	if (exceptions_load(conf->exceptions_dir, &rows, &n, d) != 0)
+		rc = -1;
+	else if (store_begin(V.store, &cause) != 0 ||
+	    exceptions_sync(V.store, rows, n, now_ms(), &cause) != 0 ||
+	    store_commit(V.store, &cause) != 0) {
+		store_rollback(V.store);
+		diag_add(d, conf->exceptions_dir, 0, 0, "%s", cause);
+		free(cause);
+		rc = -1;
+	}
+	for (i = 0; i < n; i++)
+		exception_row_clear(&rows[i]);
+	free(rows);
+	return rc;
+}
+
+/* New rules: evaluate every asset again, if they changed since last time. */
+static void
+vigild_set_rules(struct ruleset *rs, char *digest)
+{
+	char	*old, *cause = NULL;
+
+	eval_set_rules(V.eval, rs);
+	old = store_meta_get(V.store, "rules_digest");
+	if (old == NULL || strcmp(old, digest) != 0) {
+		log_info("rules: %zu rule%s%s; evaluating every asset again",
+		    ruleset_count(rs), ruleset_count(rs) == 1 ? "" : "s",
+		    old == NULL ? "" : " changed");
+		if (store_meta_put(V.store, "rules_digest", digest,
+		    &cause) != 0) {
+			log_warnx("%s", cause);
+			free(cause);
+		}
+		eval_all(V.eval);
+	}
+	free(old);
+	free(vd.rules_digest);
+	vd.rules_digest = digest;
+}
+
+/* The reconcile sweep, every reconcile_interval. */
+static void
+vigild_reconcile(evutil_socket_t fd, short events, void *arg)
+{
+	if (V.naccounts > 0) {
+		log_info("reconcile: sweeping the inventory");
+		collect_sweep(V.collect, NULL, NULL);
+	}
+}
+
 /*
  * Parse and check the configuration file again, into new objects; swap them
  * in only if all is well.  On error the running configuration stays and
@@ -265,7 +450,10 @@ int
 vigild_reload(struct diags *d)
 {
 	struct config	*next;
+	struct ruleset	*rs = NULL;
+	struct evmap	*em = NULL;
 	struct timespec	 ts;
+	char		*digest = NULL;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	sdnotify("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=Reloading %s",
@@ -275,9 +463,15 @@ vigild_reload(struct diags *d)
 	vd.last_reload_ms = now_ms();
 
 	next = config_load(vd.conf_path, d);
-	if (next != NULL)
+	if (next != NULL) {
 		control_check(next, d);
+		rs = vigild_rules(next, &digest, d);
+		em = evmap_load(next->event_map, d);
+	}
 	if (next == NULL || d->n > 0) {
+		ruleset_free(rs);
+		evmap_free(em);
+		free(digest);
 		config_free(next);
 		log_warnx("reload: %s has errors; keeping the running "
 		    "configuration", vd.conf_path);
@@ -295,11 +489,19 @@ vigild_reload(struct diags *d)
 	if (!vd.debug)
 		log_set_level(config_log_level(next));
 	control_reconfigure(vd.ctl, next);
+	evmap_free(V.evmap);
+	V.evmap = em;
+	vigild_set_rules(rs, digest);
+	if (vigild_exception_files(next, d) != 0) {
+		vigild_log_diags(d);
+		diag_clear(d);
+	}
 	vigild_accounts(next);
 	vigild_reload_feeds(next);
+	notify_reconfigure(V.notify, next);
 	config_free(V.conf);
 	V.conf = next;
-
+	vigild_exceptions();
 	vd.reloads++;
 	vd.last_reload_ok = true;
 	metrics_add(M_RELOADS, "ok", 1);
@@ -450,6 +652,17 @@ vigild_check(const char *path)
 		return 1;
 	}
 	control_check(conf, &d);
+	ruleset_free(vigild_rules(conf, NULL, &d));
+	evmap_free(evmap_load(conf->event_map, &d));
+	{
+		struct exception_row	*rows = NULL;
+		size_t			 n = 0, i;
+
+		exceptions_load(conf->exceptions_dir, &rows, &n, &d);
+		for (i = 0; i < n; i++)
+			exception_row_clear(&rows[i]);
+		free(rows);
+	}
 	config_free(conf);
 	if (d.n > 0) {
 		diag_print(stderr, &d, true);
@@ -464,7 +677,9 @@ int
 main(int argc, char **argv)
 {
 	struct aws_creds_options	 copts;
+	struct ruleset			*rs;
 	struct diags			 d = { NULL, 0 };
+	char				*digest = NULL;
 	char				*cause;
 	size_t				 i;
 	int				 ch, check = 0;
@@ -538,6 +753,13 @@ main(int argc, char **argv)
 		fatalx("%s", cause);
 	if (store_run_begin(V.store, PACKAGE_VERSION, &cause) != 0)
 		fatalx("%s", cause);
+	/*
+	 * From now on the event loop must not wait long for a lock another
+	 * process (sqlite3 in an admin's shell) holds: a write that cannot
+	 * have it fails soon, and its work is done again later (a message
+	 * not acknowledged comes again; a refresh or a delivery is retried).
+	 */
+	store_busy_timeout(V.store, STORE_LOOP_BUSY_MS);
 
 	/* HTTP, credentials, the pipeline, the feeds. */
 	if (http_global_init(&cause) != 0)
@@ -546,7 +768,33 @@ main(int argc, char **argv)
 	memset(&copts, 0, sizeof copts);
 	V.aws = aws_creds_chain_new(V.base, V.http, &copts);
 	V.pipeline = pipeline_new(&V);
+	if ((V.notify = notify_new(&V, V.conf, &cause)) == NULL)
+		fatalx("%s", cause);
+	vigild_set_state(STATE_STARTING, "Compiling the rules");
+	V.eval = eval_new(&V, vigild_emit, vigild_committed, NULL);
+	if ((rs = vigild_rules(V.conf, &digest, &d)) == NULL ||
+	    (V.evmap = evmap_load(V.conf->event_map, &d)) == NULL) {
+		if (log_to_journal())
+			vigild_log_diags(&d);
+		else
+			diag_print(stderr, &d, false);
+		fatalx("rules: %zu error%s; not starting", d.n,
+		    d.n == 1 ? "" : "s");
+	}
+	vigild_set_rules(rs, digest);
+	vd.ev_exceptions = evtimer_new(V.base, vigild_exceptions_cb, NULL);
+	if (vigild_exception_files(V.conf, &d) != 0) {
+		if (log_to_journal())
+			vigild_log_diags(&d);
+		else
+			diag_print(stderr, &d, false);
+		fatalx("exceptions: %zu error%s; not starting", d.n,
+		    d.n == 1 ? "" : "s");
+	}
+	vigild_exceptions();
 	vigild_accounts(V.conf);
+	V.collect = collect_new(&V);
+	collect_kick(V.collect);
 	vigild_set_state(STATE_STARTING, "Starting the feeds");
 	if (vigild_start_feeds(V.conf, &cause) != 0)
 		fatalx("%s", cause);
@@ -567,6 +815,10 @@ main(int argc, char **argv)
 	vd.ev_tick = vigild_timer(vigild_tick, VIGILD_TICK_MS);
 	vd.ev_housekeeping = vigild_timer(vigild_housekeeping,
 	    VIGILD_HOUSEKEEPING_MS);
+	vd.ev_reconcile = vigild_timer(vigild_reconcile,
+	    V.conf->reconcile_interval);
+	if (V.conf->sweep_at_start)
+		vigild_reconcile(-1, 0, NULL);
 
 	vd.state = STATE_READY;
 	sdnotify("READY=1\nMAINPID=%ld\nSTATUS=Ready: %zu feed%s, database %s "
@@ -586,6 +838,10 @@ main(int argc, char **argv)
 		feed_free(vd.retiring[i]);
 	free(V.feeds);
 	free(vd.retiring);
+	collect_free(V.collect);
+	eval_free(V.eval);
+	evmap_free(V.evmap);
+	notify_free(V.notify);
 	pipeline_free(V.pipeline);
 	for (i = 0; i < V.naccounts; i++)
 		account_free(V.accounts[i]);
@@ -602,6 +858,9 @@ main(int argc, char **argv)
 		event_free(vd.ev_watchdog);
 	event_free(vd.ev_tick);
 	event_free(vd.ev_housekeeping);
+	event_free(vd.ev_reconcile);
+	event_free(vd.ev_exceptions);
+	free(vd.rules_digest);
 	event_free(vd.ev_hup);
 	event_free(vd.ev_int);
 	event_free(vd.ev_term);

@@ -82,6 +82,11 @@ struct account_conf_list {
 	size_t			  n;
 };
 
+struct notify_conf_list {
+	struct notify_conf	**v;
+	size_t			  n;
+};
+
 struct config {
 	char		*path;
 	char		*dir;		/* for relative paths */
@@ -105,6 +110,14 @@ struct config {
 	int64_t		 shutdown_timeout;
 	struct feed_conf_list feeds;
 	struct account_conf_list accounts;
+	char		*event_map;
+	char		*aws_models;
+	int64_t		 refresh_delay;
+	int64_t		 reconcile_interval;
+	int64_t		 api_rate;
+	bool		 sweep_at_start;
+	char		*exceptions_dir;
+	struct notify_conf_list notify;
 };
 
 enum {
@@ -135,6 +148,8 @@ void		 cfg_keys_print(FILE *, const char *, const struct cfg_key *,
 bool		 cfg_section_equal(const void *, const void *,
 		    const struct cfg_key *, size_t);
 void		 secret_free(struct secret *);
+struct secret	*cfg_secret_file(const char *, char **);
+bool		 cfg_name_ok(const char *);
 void		 strlist_add(struct strlist *, const char *);
 void		 strlist_clear(struct strlist *);
 
@@ -159,6 +174,7 @@ struct store	*store_open_migrations(const char *, int,
 		    const struct store_migration *, size_t, char **);
 void		 store_close(struct store *);
 int		 store_schema_version(struct store *);
+#define STORE_LOOP_BUSY_MS	250	/* lock waits once running */
 void		 store_busy_timeout(struct store *, int);
 int		 store_run_begin(struct store *, const char *, char **);
 int		 store_run_end(struct store *, char **);
@@ -247,6 +263,143 @@ int64_t		 store_asset_resolve(struct store *, const char *, char **);
 struct json_t	*store_asset_get(struct store *, int64_t, char **);
 struct json_t	*store_asset_history(struct store *, int64_t, char **);
 struct json_t	*store_asset_counts(struct store *);
+int		 store_asset_ids(struct store *, int64_t, size_t, int64_t **,
+		    size_t *, char **);
+char		*store_meta_get(struct store *, const char *);
+int		 store_meta_put(struct store *, const char *, const char *,
+		    char **);
+
+struct refresh_row {
+	char		*account;
+	char		*region;
+	char		*type;
+	char		*resource_id;
+	char		*action;	/* "refresh" or "delete" */
+	char		*event_id;
+	char		*event_name;
+	char		*actor;
+	int64_t		 queued_at;
+	int64_t		 due_at;
+	int		 attempts;
+};
+int		 store_refresh_enqueue(struct store *,
+		    const struct refresh_row *, char **);
+int		 store_refreshes_due(struct store *, int64_t, size_t,
+		    struct refresh_row **, size_t *, char **);
+int64_t		 store_refresh_next(struct store *);
+int		 store_refresh_done(struct store *, const struct refresh_row *,
+		    char **);
+int		 store_refresh_retry(struct store *, const struct refresh_row *,
+		    int64_t, const char *, char **);
+int64_t		 store_refresh_count(struct store *);
+void		 refresh_row_clear(struct refresh_row *);
+int		 store_sweep_done(struct store *, const struct asset_key *,
+		    int64_t, int64_t, char **);
+bool		 store_sweep_known(struct store *, const struct asset_key *);
+
+/* store-violations.c: violations, exceptions, dependencies. */
+struct violation_row {
+	int64_t		 id;
+	int64_t		 occurrence;
+	char		*rule_id;	/* store_violations_of_asset */
+	bool		 excepted;
+	struct json_t	*evidence;
+	int64_t		 exception;
+	int64_t		 first_seen;
+};
+
+struct violation_open {
+	const char	*rule_id;
+	int64_t		 asset;
+	const char	*severity;
+	const struct json_t *evidence;
+	int64_t		 time;
+	const char	*event_id;
+	const char	*actor;
+	int64_t		 exception;	/* 0: none, the violation is open */
+};
+
+/* A related asset an evaluation read. */
+struct dep {
+	const char	*type;
+	const char	*account;
+	const char	*region;
+	const char	*id;		/* NULL: the singleton */
+};
+
+struct exception_row {
+	int64_t		 id;
+	char		*rule_pattern;
+	char		*asset_pattern;
+	char		*account;
+	char		*tag_key;
+	char		*tag_value;
+	char		*reason;
+	char		*owner;
+	int64_t		 expires_at;	/* 0: never */
+	int64_t		 created_at;
+	char		*created_by;
+	char		*source;
+	int64_t		 removed_at;
+	bool		 expired;
+};
+
+int		 store_violation_live(struct store *, const char *, int64_t,
+		    struct violation_row *, bool *, char **);
+int		 store_violations_of_asset(struct store *, int64_t,
+		    struct violation_row **, size_t *, char **);
+void		 violation_row_clear(struct violation_row *);
+int		 store_violation_open(struct store *,
+		    const struct violation_open *, int64_t *, int64_t *,
+		    char **);
+int		 store_violation_seen(struct store *, int64_t,
+		    const struct json_t *, int64_t, char **);
+int		 store_violation_resolve(struct store *, int64_t, int64_t,
+		    const char *, const char *, const char *, char **);
+int		 store_violation_except(struct store *, int64_t, int64_t,
+		    int64_t, const char *, char **);
+int		 store_deps_replace(struct store *, int64_t, const struct dep *,
+		    size_t, char **);
+int		 store_dependents(struct store *, const struct asset_key *,
+		    int64_t **, size_t *, char **);
+struct json_t	*store_asset_lookup(struct store *, const char *, const char *,
+		    const char *, const char *, char **);
+int		 store_exception_add(struct store *,
+		    const struct exception_row *, int64_t *, char **);
+int		 store_exception_remove(struct store *, int64_t, const char *,
+		    int64_t, bool *, char **);
+int		 store_exceptions(struct store *, bool, int64_t,
+		    struct exception_row **, size_t *, char **);
+void		 exception_row_clear(struct exception_row *);
+int		 store_violations_orphaned(struct store *, int64_t, int64_t **,
+		    size_t *, char **);
+
+struct violation_query {
+	const char	*state;		/* open, resolved, excepted; NULL: all */
+	const char	*severity;
+	const char	*rule;		/* a glob */
+	const char	*account;
+	const char	*type;
+	int64_t		 since_ms;
+	int64_t		 limit;
+};
+
+struct violation_live {
+	int64_t		 id;
+	char		*rule_id;
+	int64_t		 asset;
+	int64_t		 occurrence;
+	bool		 excepted;
+	int64_t		 exception;
+};
+
+struct json_t	*store_violations_query(struct store *,
+		    const struct violation_query *, char **);
+struct json_t	*store_violation_get(struct store *, int64_t, char **);
+struct json_t	*store_violation_state(struct store *, int64_t, char **);
+int		 store_violations_live(struct store *, struct violation_live **,
+		    size_t *, char **);
+struct json_t	*store_violation_counts(struct store *);
 
 /* metrics.c: counters, gauges and histograms, Prometheus text format. */
 enum metric_id {
@@ -295,10 +448,15 @@ struct vigil {
 	size_t			  nfeeds;
 	struct account		**accounts;
 	size_t			  naccounts;
+	struct eval		 *eval;		/* rules meet assets */
+	struct evmap		 *evmap;	/* events to assets */
+	struct collect		 *collect;	/* the inventory */
+	struct notify		 *notify;	/* alerts and their outbox */
 	bool			  stopping;
 };
 
 struct json_t	*vigild_status(void);
 int		 vigild_reload(struct diags *);
+void		 vigild_exceptions_changed(void);
 
 #endif /* VIGILD_H */

@@ -111,6 +111,22 @@ xprintf(const char *fmt, ...)
 	return s;
 }
 
+/* Append to a string that xprintf (or xstrdup) made. */
+void
+xappendf(char **s, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*add, *t;
+
+	va_start(ap, fmt);
+	xvasprintf(&add, fmt, ap);
+	va_end(ap);
+	t = xprintf("%s%s", *s, add);
+	free(add);
+	free(*s);
+	*s = t;
+}
+
 /* Free a string that held a secret, wiping it first. */
 void
 freezero_str(char *s)

@@ -172,6 +172,21 @@ yamldoc_is_null(const yaml_node_t *n)
 	    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
 }
 
+/* The value of key in a mapping, or NULL. */
+yaml_node_t *
+yamldoc_map_value(struct yamldoc *yd, yaml_node_t *map, const char *key)
+{
+	yaml_node_pair_t	*p;
+	const char		*name;
+
+	for (p = YAMLDOC_PAIRS(map); p < YAMLDOC_PAIRS_END(map); p++) {
+		name = yamldoc_scalar(yamldoc_node(yd, p->key));
+		if (name != NULL && strcmp(name, key) == 0)
+			return yamldoc_node(yd, p->value);
+	}
+	return NULL;
+}
+
 const char *
 yamldoc_type_name(const yaml_node_t *n)
 {

@@ -23,6 +23,8 @@ int		 yamldoc_col(const yaml_node_t *);
 const char	*yamldoc_scalar(const yaml_node_t *);
 bool		 yamldoc_is_null(const yaml_node_t *);
 const char	*yamldoc_type_name(const yaml_node_t *);
+yaml_node_t	*yamldoc_map_value(struct yamldoc *, yaml_node_t *,
+		    const char *);
 
 /* Iterate over a mapping's pairs: for (p = start; p < top; p++). */
 #define YAMLDOC_PAIRS(n)	((n)->data.mapping.pairs.start)

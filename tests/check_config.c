@@ -10,6 +10,7 @@
 #include "account.h"
 #include "check_vigil.h"
 #include "feed.h"
+#include "notify.h"
 #include "vigild.h"
 
 static struct config *
@@ -336,8 +337,9 @@ START_TEST(test_man_page_documents_every_key)
 	static const struct feed_backend *const backends[] = {
 		&feed_sqs_backend, &feed_file_backend,
 	};
-	char	*path, *man, *cause, *needle, *p, *end;
-	size_t	 i, documented = 0;
+	const struct notify_backend *const *nb;
+	char	*path, *man, *cause, *needle, *p, *end, *q;
+	size_t	 i, documented = 0, nnb;
 
 	path = xprintf("%s/man/vigild.yaml.5.in", TEST_SRCDIR);
 	man = read_file(path, 1 << 20, NULL, &cause);
@@ -380,6 +382,33 @@ START_TEST(test_man_page_documents_every_key)
 			ck_assert_msg(strstr(p, needle) != NULL,
 			    "vigild.yaml.5 does not document %s's %s",
 			    backends[i]->type, backends[i]->keys[j].name);
+			free(needle);
+		}
+	}
+	/* And every channel key, common and per type, under NOTIFY. */
+	p = strstr(man, ".Sh NOTIFY");
+	ck_assert_ptr_nonnull(p);
+	for (i = 0; i < notify_nkeys; i++) {
+		needle = xprintf("\n.It Ic %s ", notify_key_table[i].name);
+		ck_assert_msg(strstr(p, needle) != NULL, "vigild.yaml.5 does "
+		    "not document the channel key %s",
+		    notify_key_table[i].name);
+		free(needle);
+	}
+	nb = notify_backends(&nnb);
+	for (i = 0; i < nnb; i++) {
+		size_t	 j;
+		char	*sec;
+
+		sec = xprintf("\n.Ss %s\n", nb[i]->type);
+		ck_assert_msg((q = strstr(p, sec)) != NULL, "vigild.yaml.5 "
+		    "has no section for the %s channel", nb[i]->type);
+		free(sec);
+		for (j = 0; j < nb[i]->nkeys; j++) {
+			needle = xprintf("\n.It Ic %s ", nb[i]->keys[j].name);
+			ck_assert_msg(strstr(q, needle) != NULL,
+			    "vigild.yaml.5 does not document %s's %s",
+			    nb[i]->type, nb[i]->keys[j].name);
 			free(needle);
 		}
 	}

@@ -125,15 +125,53 @@ class Configuration(unittest.TestCase):
         self.assertEqual(p.returncode, 1)
         self.assertEqual(p.stdout, "")
         path = d.config_path
-        self.assertIn("%s:4:18: control_timeout: not a duration" % path,
-                      p.stderr)
-        self.assertIn("%s:5:1: unknown key 'log_levle' (did you mean "
-                      "'log_level'?)" % path, p.stderr)
-        self.assertIn("%s:6:26: control_max_connections: 0 is out of range"
-                      % path, p.stderr)
+        first = d.base_config().count("\n") + 1    # the first added line
+        self.assertIn("%s:%d:18: control_timeout: not a duration"
+                      % (path, first), p.stderr)
+        self.assertIn("%s:%d:1: unknown key 'log_levle' (did you mean "
+                      "'log_level'?)" % (path, first + 1), p.stderr)
+        self.assertIn("%s:%d:26: control_max_connections: 0 is out of "
+                      "range" % (path, first + 2), p.stderr)
         # The offending line, with a caret under the column.
         self.assertIn("  control_timeout: soon\n"
                       "                   ^\n", p.stderr)
+
+    def test_example_configuration(self):
+        """etc/vigild.yaml, with every commented example turned on, is a
+        valid configuration (only machine paths and secrets changed)."""
+        d = Daemon(self)
+        with open(os.path.join(SRCDIR, "etc", "vigild.yaml")) as f:
+            lines = f.read().splitlines()
+        out = []
+        for line in lines:
+            # "#key: value" and "#  - item": a commented setting.
+            if line.startswith("#") and len(line) > 1 and \
+                    (line[1].isalpha() or line[1:3] == "  "):
+                line = line[1:]
+            out.append(line)
+        text = "\n".join(out) + "\n"
+        secrets = os.path.join(d.dir, "secrets")
+        os.mkdir(secrets)
+        for name in ("external-id", "slack-webhook", "pagerduty-key",
+                     "jira-token", "webhook-hmac"):
+            with open(os.path.join(secrets, name), "w") as f:
+                f.write("https://hooks.example.com/x\n"
+                        if name == "slack-webhook" else "s3cret\n")
+        text = (text.replace("/etc/vigil/secrets", secrets)
+                .replace("/var/lib/vigil/vigil.db", d.database)
+                .replace("/run/vigil/vigild.sock", d.socket)
+                .replace("socket_group: vigil\n", "")
+                .replace("admin_group: secops\n", "")
+                .replace("/usr/share/vigil/rules",
+                         os.path.join(SRCDIR, "rules")))
+        self.assertIn("notify:\n  - name: secops-slack", text)
+        self.assertIn("accounts:\n  - provider: aws", text)
+        d.write_config(replace=text + "aws_models: %s\nevent_map: %s\n" % (
+            os.path.join(SRCDIR, "data", "aws"),
+            os.path.join(SRCDIR, "rules", "aws", "events.yaml")))
+        p = d.run(["-n", "-c", d.config_path])
+        self.assertEqual((p.returncode, p.stdout), (0, "configuration OK\n"),
+                         p.stderr)
 
     def test_check_names_existing_groups(self):
         d = Daemon(self)
@@ -172,7 +210,9 @@ class Configuration(unittest.TestCase):
         # vigilctl reload shows the errors and exits 1.
         p = d.ctl("reload")
         self.assertEqual(p.returncode, 1, p.stderr)
-        self.assertIn("%s:4:12: log_level: 'loud'" % d.config_path, p.stderr)
+        self.assertIn("%s:%d:12: log_level: 'loud'"
+                      % (d.config_path, d.base_config().count("\n") + 1),
+                      p.stderr)
 
         # A good one is swapped in.
         d.write_config("log_level: debug\n")

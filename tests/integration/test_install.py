@@ -70,7 +70,8 @@ class ManPages(unittest.TestCase):
         need(self, "mandoc", "mandoc")
         pages = sorted(glob.glob(os.path.join(BUILDDIR, "man", "*.[1-8]")))
         self.assertEqual([os.path.basename(p) for p in pages],
-                         ["vigilctl.1", "vigild.8", "vigild.yaml.5"])
+                         ["vigil-rules.7", "vigilctl.1", "vigild.8",
+                          "vigild.yaml.5"])
         for page in pages:
             p = subprocess.run(["mandoc", "-Tlint", "-Wwarning", page],
                                capture_output=True, text=True)

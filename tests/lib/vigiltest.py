@@ -125,7 +125,10 @@ class Daemon:
 
     def base_config(self):
         return ("database: %s\nsocket: %s\nrules: []\n"
-                % (self.database, self.socket))
+                "aws_models: %s\nevent_map: %s\n"
+                % (self.database, self.socket,
+                   os.path.join(SRCDIR, "data", "aws"),
+                   os.path.join(SRCDIR, "rules", "aws", "events.yaml")))
 
     def write_config(self, extra=None, replace=None):
         text = replace if replace is not None else (self.base_config()
