@@ -16,6 +16,7 @@
 
 #include "account.h"
 #include "aws.h"
+#include "collect.h"
 #include "vigild.h"
 #include "xml.h"
 
@@ -39,6 +40,10 @@ static const struct cfg_key account_keys[] = {
 	{ "regions", CFG_STRLIST, OFF(regions), 0, 0, "[all]", NULL, 0,
 	  "The regions to inventory, or all (those enabled in the "
 	  "account)." },
+	{ "types", CFG_STRLIST, OFF(types), 0, 0, "[all]", NULL, 0,
+	  "The asset types to inventory (AWS::S3::Bucket, ...), or all." },
+	{ "exclude_types", CFG_STRLIST, OFF(exclude_types), 0, 0, "[]", NULL,
+	  0, "Asset types not to inventory, even when types is all." },
 	{ "endpoint", CFG_STRING, OFF(endpoint), 0, 0, NULL, NULL, 0,
 	  "One endpoint URL for every service (tests, gateways)." },
 	{ "sts_endpoint", CFG_STRING, OFF(sts_endpoint), 0, 0, NULL, NULL, 0,
@@ -75,6 +80,70 @@ account_id_ok(const char *s)
 	return i == 12;
 }
 
+/* Every name in a types list is an asset type vigil collects. */
+static void
+account_types_check(struct diags *d, const struct account_conf *ac,
+    const char *key, const struct strlist *l, bool all_ok)
+{
+	const char	*best;
+	size_t		 i, t, dist, bestd;
+
+	for (i = 0; i < l->n; i++) {
+		if (collect_type_find(l->v[i]) != NULL ||
+		    (all_ok && strcmp(l->v[i], "all") == 0 && l->n == 1))
+			continue;
+		best = NULL;
+		bestd = SIZE_MAX;
+		for (t = 0; t < collect_aws_ntypes; t++) {
+			dist = str_distance(l->v[i], collect_aws_types[t].type);
+			if (dist < bestd) {
+				bestd = dist;
+				best = collect_aws_types[t].type;
+			}
+		}
+		if (bestd <= 3)
+			diag_add(d, ac->file, ac->line, ac->col, "%s: unknown "
+			    "asset type '%s' (did you mean '%s'?)", key,
+			    l->v[i], best);
+		else
+			diag_add(d, ac->file, ac->line, ac->col, "%s: unknown "
+			    "asset type '%s' (vigild -T lists them)", key,
+			    l->v[i]);
+	}
+}
+
+/* The watched account with this id, or NULL. */
+struct account *
+account_find(struct vigil *v, const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < v->naccounts; i++) {
+		if (strcmp(account_id(v->accounts[i]), id) == 0)
+			return v->accounts[i];
+	}
+	return NULL;
+}
+
+/* Does the account's inventory include assets of this type? */
+bool
+account_collects(const struct account_conf *ac, const char *type)
+{
+	size_t	 i;
+
+	for (i = 0; i < ac->exclude_types.n; i++) {
+		if (strcmp(ac->exclude_types.v[i], type) == 0)
+			return false;
+	}
+	if (ac->types.n == 1 && strcmp(ac->types.v[0], "all") == 0)
+		return true;
+	for (i = 0; i < ac->types.n; i++) {
+		if (strcmp(ac->types.v[i], type) == 0)
+			return true;
+	}
+	return false;
+}
+
 static struct account_conf *
 account_conf_parse(struct yamldoc *yd, yaml_node_t *n, const char *base,
     struct diags *d)
@@ -101,6 +170,11 @@ account_conf_parse(struct yamldoc *yd, yaml_node_t *n, const char *base,
 	    strncmp(ac->role_arn, "arn:", 4) != 0)
 		diag_add(d, yd->file, ac->line, ac->col, "role_arn: '%s' is "
 		    "not an ARN", ac->role_arn);
+	if (d->n == before) {
+		account_types_check(d, ac, "types", &ac->types, true);
+		account_types_check(d, ac, "exclude_types", &ac->exclude_types,
+		    false);
+	}
 	if (d->n == before && ac->external_id != NULL && ac->role_arn == NULL)
 		diag_add(d, yd->file, ac->line, ac->col, "account %s: an "
 		    "external id without role_arn means nothing", ac->id);

@@ -18,6 +18,8 @@ struct account_conf {
 	struct secret	*external_id;
 	char		*session_name;
 	struct strlist	 regions;
+	struct strlist	 types;		/* [all] */
+	struct strlist	 exclude_types;
 	char		*endpoint;
 	char		*sts_endpoint;
 	char		*sts_region;
@@ -35,6 +37,8 @@ extern const size_t			 account_nkeys;
 void		 account_conf_free(struct account_conf *);
 bool		 account_conf_equal(const struct account_conf *,
 		    const struct account_conf *);
+struct account	*account_find(struct vigil *, const char *);
+bool		 account_collects(const struct account_conf *, const char *);
 struct account	*account_new(struct vigil *, struct account_conf *);
 void		 account_free(struct account *);
 void		 account_check(struct account *);

@@ -62,6 +62,10 @@ static const struct collect_enrich user_enrich[] = {
 	  "PolicyNames", NULL, 0 },
 	{ "LoginProfile", "GetLoginProfile", "{\"UserName\": \"${id}\"}",
 	  "LoginProfile", "NoSuchEntity", 0 },
+	/* Last, in each access key: when and where it was last used. */
+	{ "AccessKeyLastUsed", "GetAccessKeyLastUsed",
+	  "{\"AccessKeyId\": \"${doc:AccessKeyId}\"}", "AccessKeyLastUsed",
+	  NULL, ENRICH_PER_ITEM, "AccessKeys[*]" },
 };
 
 static const struct collect_enrich role_enrich[] = {
@@ -96,6 +100,55 @@ static const struct collect_enrich dbclustersnapshot_enrich[] = {
 	  "{\"DBClusterSnapshotIdentifier\": \"${id}\"}",
 	  "DBClusterSnapshotAttributesResult.DBClusterSnapshotAttributes",
 	  NULL, 0 },
+};
+
+static const struct collect_enrich lambda_enrich[] = {
+	{ "Policy", "GetPolicy", "{\"FunctionName\": \"${id}\"}", "Policy",
+	  "ResourceNotFoundException", ENRICH_JSON_STRING },
+	{ "UrlConfig", "GetFunctionUrlConfig",
+	  "{\"FunctionName\": \"${id}\"}", NULL, "ResourceNotFoundException",
+	  0 },
+};
+
+static const struct collect_enrich ecr_enrich[] = {
+	{ "Policy", "GetRepositoryPolicy", "{\"repositoryName\": \"${id}\"}",
+	  "policyText", "RepositoryPolicyNotFoundException",
+	  ENRICH_JSON_STRING },
+};
+
+static const struct collect_enrich elbv2_enrich[] = {
+	{ "Listeners", "DescribeListeners", "{\"LoadBalancerArn\": \"${id}\"}",
+	  "Listeners", NULL, 0 },
+	{ "Attributes", "DescribeLoadBalancerAttributes",
+	  "{\"LoadBalancerArn\": \"${id}\"}", "Attributes", NULL, 0 },
+	{ "Tags", "DescribeTags", "{\"ResourceArns\": [\"${id}\"]}",
+	  "TagDescriptions[0].Tags", NULL, 0 },
+};
+
+static const struct collect_enrich topic_enrich[] = {
+	{ "Attributes", "GetTopicAttributes", "{\"TopicArn\": \"${id}\"}",
+	  "Attributes", NULL, 0 },
+};
+
+static const struct collect_enrich recorder_enrich[] = {
+	{ "Status", "DescribeConfigurationRecorderStatus",
+	  "{\"ConfigurationRecorderNames\": [\"${id}\"]}",
+	  "ConfigurationRecordersStatus[0]", NULL, 0 },
+};
+
+/*
+ * The credential report: GenerateCredentialReport (the list call) starts
+ * it; until it is ready its Report is null and it is fetched again soon.
+ */
+static const struct collect_enrich report_enrich[] = {
+	{ "Report", "GetCredentialReport", NULL, NULL,
+	  "ReportInProgress,ReportNotPresent", ENRICH_CSV | ENRICH_LATER },
+};
+
+static const struct collect_enrich policy_enrich[] = {
+	{ "Document", "GetPolicyVersion", "{\"PolicyArn\": \"${id}\", "
+	  "\"VersionId\": \"${doc:DefaultVersionId}\"}",
+	  "PolicyVersion.Document", NULL, 0 },
 };
 
 #define E(a) a, sizeof(a) / sizeof((a)[0])
@@ -206,6 +259,9 @@ const struct collect_type collect_aws_types[] = {
 	{ "AWS::IAM::AccountSummary", "iam", COLLECT_GLOBAL,
 	  "GetAccountSummary", NULL, NULL, NULL, NULL, NULL,
 	  NULL, NULL, NULL, NULL, NULL, NULL, 0 },
+	{ "AWS::IAM::CredentialReport", "iam", COLLECT_GLOBAL,
+	  "GenerateCredentialReport", NULL, NULL, NULL, NULL, NULL,
+	  NULL, NULL, NULL, NULL, NULL, E(report_enrich) },
 	{ "AWS::KMS::Key", "kms", COLLECT_REGIONAL,
 	  "ListKeys", NULL, "Keys", "KeyId", "KeyArn", NULL,
 	  NULL, NULL, NULL, "NotFoundException", NULL, E(kms_enrich) },
@@ -237,6 +293,67 @@ const struct collect_type collect_aws_types[] = {
 	  "{\"DBClusterSnapshotIdentifier\": \"${id}\"}",
 	  "DBClusterSnapshots[0]", "DBClusterSnapshotNotFoundFault", NULL,
 	  E(dbclustersnapshot_enrich) },
+	{ "AWS::IAM::ManagedPolicy", "iam", COLLECT_GLOBAL,
+	  "ListPolicies", "{\"Scope\": \"Local\"}", "Policies", "Arn", "Arn",
+	  "PolicyName", NULL, NULL, NULL, "NoSuchEntity", NULL,
+	  E(policy_enrich) },
+	{ "AWS::Lambda::Function", "lambda", COLLECT_REGIONAL,
+	  "ListFunctions", NULL, "Functions", "FunctionName", "FunctionArn",
+	  "FunctionName", NULL, NULL, NULL, "ResourceNotFoundException", NULL,
+	  E(lambda_enrich) },
+	{ "AWS::ECR::Repository", "ecr", COLLECT_REGIONAL,
+	  "DescribeRepositories", NULL, "repositories", "repositoryName",
+	  "repositoryArn", "repositoryName",
+	  "DescribeRepositories", "{\"repositoryNames\": [\"${id}\"]}",
+	  "repositories[0]", "RepositoryNotFoundException", NULL,
+	  E(ecr_enrich) },
+	{ "AWS::ElasticLoadBalancingV2::LoadBalancer", "elbv2",
+	  COLLECT_REGIONAL,
+	  "DescribeLoadBalancers", NULL, "LoadBalancers", "LoadBalancerArn",
+	  "LoadBalancerArn", "LoadBalancerName",
+	  "DescribeLoadBalancers", "{\"LoadBalancerArns\": [\"${id}\"]}",
+	  "LoadBalancers[0]", "LoadBalancerNotFound", NULL, E(elbv2_enrich) },
+	{ "AWS::OpenSearchService::Domain", "opensearch", COLLECT_REGIONAL,
+	  "ListDomainNames", "{\"EngineType\": \"OpenSearch\"}",
+	  "DomainNames[*].DomainName", "DomainName", "ARN", "DomainName",
+	  "DescribeDomains", "{\"DomainNames\": [\"${id}\"]}",
+	  "DomainStatusList[0]", "ResourceNotFoundException", NULL, NULL, 0 },
+	{ "AWS::Elasticsearch::Domain", "es", COLLECT_REGIONAL,
+	  "ListDomainNames", "{\"EngineType\": \"Elasticsearch\"}",
+	  "DomainNames[*].DomainName", "DomainName", "ARN", "DomainName",
+	  "DescribeElasticsearchDomains", "{\"DomainNames\": [\"${id}\"]}",
+	  "DomainStatusList[0]", "ResourceNotFoundException", NULL, NULL, 0 },
+	{ "AWS::EKS::Cluster", "eks", COLLECT_REGIONAL,
+	  "ListClusters", NULL, "clusters", "name", "arn", "name",
+	  "DescribeCluster", "{\"name\": \"${id}\"}", "cluster",
+	  "ResourceNotFoundException", NULL, NULL, 0 },
+	{ "AWS::SNS::Topic", "sns", COLLECT_REGIONAL,
+	  "ListTopics", NULL, "Topics", "TopicArn", "TopicArn", NULL,
+	  NULL, NULL, NULL, "NotFound", NULL, E(topic_enrich),
+	  "Attributes.Policy" },
+	{ "AWS::SQS::Queue", "sqs", COLLECT_REGIONAL,
+	  "ListQueues", NULL, "QueueUrls", "QueueUrl", "Attributes.QueueArn",
+	  NULL, "GetQueueAttributes",
+	  "{\"QueueUrl\": \"${id}\", \"AttributeNames\": [\"All\"]}", NULL,
+	  "AWS.SimpleQueueService.NonExistentQueue,QueueDoesNotExist", NULL,
+	  NULL, 0, "Attributes.Policy" },
+	{ "AWS::Config::ConfigurationRecorder", "config", COLLECT_REGIONAL,
+	  "DescribeConfigurationRecorders", NULL, "ConfigurationRecorders",
+	  "name", "arn:${partition}:config:${region}:${account}:"
+	  "config-recorder/${id}", "name", NULL, NULL, NULL,
+	  "NoSuchConfigurationRecorderException", NULL, E(recorder_enrich) },
+	{ "AWS::AccessAnalyzer::Analyzer", "accessanalyzer", COLLECT_REGIONAL,
+	  "ListAnalyzers", NULL, "analyzers", "name", "arn", "name",
+	  NULL, NULL, NULL, "ResourceNotFoundException", NULL, NULL, 0 },
+	{ "AWS::SecurityHub::Hub", "securityhub", COLLECT_REGIONAL,
+	  "DescribeHub", NULL, NULL, NULL, "HubArn", NULL, NULL, NULL, NULL,
+	  NULL,
+	  "InvalidAccessException,ResourceNotFoundException", NULL, 0 },
+	{ "AWS::GuardDuty::Detector", "guardduty", COLLECT_REGIONAL,
+	  "ListDetectors", NULL, "DetectorIds", "DetectorId",
+	  "arn:${partition}:guardduty:${region}:${account}:detector/${id}",
+	  NULL, "GetDetector", "{\"DetectorId\": \"${id}\"}", NULL,
+	  "BadRequestException", NULL, NULL, 0 },
 };
 const size_t collect_aws_ntypes = sizeof collect_aws_types /
     sizeof collect_aws_types[0];
@@ -251,4 +368,41 @@ collect_type_find(const char *type)
 			return &collect_aws_types[i];
 	}
 	return NULL;
+}
+
+/*
+ * vigild -T: the asset types, one a line: type, scope, the calls that make
+ * the document, and the enrichment keys it carries beyond the describe
+ * call's answer.
+ */
+void
+collect_types_print(FILE *f)
+{
+	const struct collect_type	*ct;
+	const char			*sep;
+	size_t				 i, j;
+
+	for (i = 0; i < collect_aws_ntypes; i++) {
+		ct = &collect_aws_types[i];
+		fprintf(f, "%s\t%s\t%s %s", ct->type,
+		    ct->scope == COLLECT_GLOBAL ? "global" : "regional",
+		    ct->service, ct->list_op);
+		if (ct->get_op != NULL && strcmp(ct->get_op, ct->list_op) != 0)
+			fprintf(f, ", %s", ct->get_op);
+		fputc('\t', f);
+		sep = "";
+		for (j = 0; j < ct->nenrich; j++) {
+			if (ct->enrich[j].flags & ENRICH_REGION)
+				continue;
+			if (ct->enrich[j].flags & ENRICH_PER_ITEM)
+				fprintf(f, "%s%s.%s", sep, ct->enrich[j].each,
+				    ct->enrich[j].key);
+			else
+				fprintf(f, "%s%s", sep, ct->enrich[j].key);
+			sep = " ";
+		}
+		if (ct->policy != NULL)
+			fprintf(f, "%sPolicy", sep);
+		fputc('\n', f);
+	}
 }

@@ -25,6 +25,7 @@
 
 #include "account.h"
 #include "aws-model.h"
+#include "aws-protocol.h"
 #include "aws.h"
 #include "collect.h"
 #include "eval.h"
@@ -32,6 +33,7 @@
 #include "vigild.h"
 
 #define COLLECT_JOBS		4	/* sweep jobs at once */
+#define COLLECT_LATER_MS	15000	/* ENRICH_LATER: try again after */
 #define COLLECT_REFRESHES	32	/* refreshes at once */
 #define COLLECT_RETRY_MIN_MS	5000
 #define COLLECT_RETRY_MAX_MS	(15 * 60 * 1000)
@@ -51,6 +53,7 @@ struct collect_item {
 	int				 pending;	/* calls in flight */
 	size_t				 next;		/* enrichments begun */
 	bool				 gone;
+	bool				 later;		/* refresh it again soon */
 	char				*error;
 };
 
@@ -65,6 +68,7 @@ struct collect_call {
 	json_t				*params;
 	bool				 all_pages;
 	struct aws_call			*call;
+	json_t				*elem;		/* ENRICH_PER_ITEM */
 };
 
 enum job_kind {
@@ -89,6 +93,7 @@ struct collect_job {
 	bool				 listed;
 	bool				 failed;
 	char				*error;
+	struct aws_call			*call;		/* JOB_REGIONS */
 };
 
 struct collect_bucket {
@@ -119,6 +124,8 @@ struct collect {
 	size_t				 nregions;
 	TAILQ_HEAD(, collect_job)	 queue;		/* waiting */
 	TAILQ_HEAD(, collect_job)	 running;
+	TAILQ_HEAD(, collect_job)	 learning;	/* regions */
+	bool				 later;		/* refreshes queued */
 	size_t				 nrunning_sweeps;
 	size_t				 nrunning_refreshes;
 	TAILQ_HEAD(, collect_call)	 waiting;	/* for tokens */
@@ -443,8 +450,8 @@ collect_tokens(evutil_socket_t fd, short events, void *arg)
 /* Make an API call for a job (item NULL) or an item's enrichment. */
 static int
 collect_call(struct collect_job *job, struct collect_item *item,
-    const struct collect_enrich *en, const char *region, const char *opname,
-    json_t *params, bool all_pages, char **cause)
+    const struct collect_enrich *en, json_t *elem, const char *region,
+    const char *opname, json_t *params, bool all_pages, char **cause)
 {
 	struct collect		*co = job->co;
 	struct collect_call	*cc;
@@ -460,6 +467,7 @@ collect_call(struct collect_job *job, struct collect_item *item,
 	cc->job = job;
 	cc->item = item;
 	cc->enrich = en;
+	cc->elem = elem != NULL ? json_incref(elem) : NULL;
 	cc->op = op;
 	cc->params = params;
 	cc->all_pages = all_pages;
@@ -510,6 +518,14 @@ static void
 collect_item_ready(struct collect_item *it)
 {
 	struct collect	*co = it->job->co;
+	const char	*policy = it->job->ct != NULL ? it->job->ct->policy :
+	    NULL;
+	json_t		*v, *parsed;
+
+	if (policy != NULL && (v = collect_path_one(it->doc, policy)) !=
+	    NULL && json_is_string(v) &&
+	    (parsed = json_loads(json_string_value(v), 0, NULL)) != NULL)
+		json_object_set_new(it->doc, "Policy", parsed);
 
 	TAILQ_INSERT_TAIL(&co->ready, it, entry);
 	if (!event_pending(co->commit_ev, EV_TIMEOUT, NULL))
@@ -527,6 +543,105 @@ collect_s3_region(const char *lc)
 	return lc;
 }
 
+/*
+ * CSV (RFC 4180: quoted fields, "" inside them, CRLF or LF) as an array of
+ * objects keyed by the header's names; NULL when malformed.
+ */
+static json_t *
+collect_csv(const char *p, size_t len)
+{
+	const char	*end = p + len;
+	json_t		*rows, *header = NULL, *row = NULL;
+	char		*f;		/* the field, unquoted */
+	size_t		 flen, col = 0;
+	bool		 eol;
+
+	rows = json_array();
+	f = xmalloc(len + 1);
+	while (p < end) {
+		flen = 0;
+		if (*p == '"') {
+			for (p++; p < end; p++) {
+				if (*p == '"' && p + 1 < end && p[1] == '"')
+					f[flen++] = *p++;
+				else if (*p == '"')
+					break;
+				else
+					f[flen++] = *p;
+			}
+			if (p++ >= end)
+				goto bad;	/* no closing quote */
+		} else {
+			for (; p < end && *p != ',' && *p != '\n' &&
+			    *p != '\r'; p++)
+				f[flen++] = *p;
+		}
+		if (p < end && *p == '\r')
+			p++;
+		eol = p >= end || *p == '\n';
+		if (p < end && *p != ',' && *p != '\n')
+			goto bad;	/* text after a closing quote */
+		p++;
+		if (header == NULL) {
+			if (row == NULL)
+				row = json_array();
+			json_array_append_new(row, json_stringn(f, flen));
+			if (eol) {
+				header = row;
+				row = NULL;
+			}
+			continue;
+		}
+		if (row == NULL) {
+			row = json_object();
+			col = 0;
+		}
+		if (col >= json_array_size(header))
+			goto bad;
+		json_object_set_new(row, json_string_value(json_array_get(
+		    header, col++)), json_stringn(f, flen));
+		if (eol) {
+			if (col != json_array_size(header))
+				goto bad;
+			json_array_append_new(rows, row);
+			row = NULL;
+		}
+	}
+	if (row != NULL)
+		goto bad;
+	json_decref(header);
+	free(f);
+	return rows;
+bad:
+	json_decref(row);
+	json_decref(header);
+	json_decref(rows);
+	free(f);
+	return NULL;
+}
+
+/* ENRICH_CSV: the answer's base64 Content becomes its Rows. */
+static int
+collect_csv_content(json_t *v)
+{
+	const char	*b64;
+	char		*csv;
+	size_t		 len;
+	json_t		*rows;
+
+	if ((b64 = json_string_value(json_object_get(v, "Content"))) == NULL)
+		return -1;
+	if ((csv = aws_base64_decode(b64, strlen(b64), &len)) == NULL)
+		return -1;
+	rows = collect_csv(csv, len);
+	free(csv);
+	if (rows == NULL)
+		return -1;
+	json_object_del(v, "Content");
+	json_object_set_new(v, "Rows", rows);
+	return 0;
+}
+
 static void
 collect_enrich_done(struct collect_call *cc, struct aws_response *r)
 {
@@ -535,8 +650,10 @@ collect_enrich_done(struct collect_call *cc, struct aws_response *r)
 	json_t				*v = NULL, *parsed;
 	json_error_t			 jerr;
 
-	if (r->error != NULL && collect_code_in(r->error_code, en->absent))
+	if (r->error != NULL && collect_code_in(r->error_code, en->absent)) {
 		v = json_null();
+		it->later |= (en->flags & ENRICH_LATER) != 0;
+	}
 	else if (r->error != NULL) {
 		/* The document goes on without this key; say so. */
 		it->job->co->api_errors++;
@@ -555,6 +672,10 @@ collect_enrich_done(struct collect_call *cc, struct aws_response *r)
 				v = parsed;
 			}
 		}
+		if ((en->flags & ENRICH_CSV) && json_is_object(v) &&
+		    collect_csv_content(v) != 0 && it->error == NULL)
+			it->error = xprintf("%s: the report is not CSV in "
+			    "base64", en->key);
 		if (en->flags & ENRICH_REGION) {
 			const char *reg = collect_s3_region(json_string_value(
 			    v));
@@ -565,7 +686,8 @@ collect_enrich_done(struct collect_call *cc, struct aws_response *r)
 		}
 	}
 	if (v != NULL)
-		json_object_set_new(it->doc, en->key, v);
+		json_object_set_new(cc->elem != NULL ? cc->elem : it->doc,
+		    en->key, v);
 }
 
 static void
@@ -574,6 +696,31 @@ collect_item_finish(struct collect_item *it)
 	if (--it->pending > 0)
 		return;
 	collect_item_next(it);
+}
+
+/* One call per element of a list in the document (each access key). */
+static void
+collect_item_each(struct collect_item *it, const struct collect_enrich *en)
+{
+	json_t	**elems, *params;
+	char	 *cause = NULL;
+	size_t	  n, i;
+
+	n = collect_path(it->doc, en->each, &elems);
+	for (i = 0; i < n; i++) {
+		if (!json_is_object(elems[i]))
+			continue;
+		params = collect_template(en->params, elems[i], it->id,
+		    it->name, it->arn, it->region, it->job->account, &cause);
+		if (params == NULL || collect_call(it->job, it, en, elems[i],
+		    it->region, en->op, params, false, &cause) != 0) {
+			if (it->error == NULL)
+				it->error = xprintf("%s: %s", en->key, cause);
+			free(cause);
+			cause = NULL;
+		}
+	}
+	free(elems);
 }
 
 /*
@@ -592,13 +739,18 @@ collect_item_next(struct collect_item *it)
 	it->pending++;	/* hold it while starting calls */
 	while (it->next < ct->nenrich && !it->gone) {
 		en = &ct->enrich[it->next];
-		if ((en->flags & ENRICH_REGION) && it->pending > 1)
+		if ((en->flags & (ENRICH_REGION | ENRICH_PER_ITEM)) &&
+		    it->pending > 1)
 			break;	/* wait for what runs before it */
 		it->next++;
+		if (en->flags & ENRICH_PER_ITEM) {
+			collect_item_each(it, en);
+			continue;
+		}
 		params = collect_template(en->params, it->doc, it->id, it->name,
 		    it->arn, it->region, job->account, &cause);
-		if (params == NULL || collect_call(job, it, en, it->region,
-		    en->op, params, false, &cause) != 0) {
+		if (params == NULL || collect_call(job, it, en, NULL,
+		    it->region, en->op, params, false, &cause) != 0) {
 			if (it->error == NULL)
 				it->error = xprintf("%s: %s", en->key, cause);
 			free(cause);
@@ -612,24 +764,61 @@ collect_item_next(struct collect_item *it)
 		collect_item_ready(it);
 }
 
+/* The asset's name and ARN, from the document as far as it goes. */
+static void
+collect_item_label(struct collect_item *it)
+{
+	const struct collect_type	*ct = it->job->ct;
+	json_t				*v, **tags;
+	char				*cause = NULL;
+	size_t				 i, n;
+
+	if (it->name == NULL && ct->name != NULL &&
+	    strncmp(ct->name, "tag:", 4) == 0) {
+		n = collect_path(it->doc, "Tags[*]", &tags);
+		for (i = 0; i < n && it->name == NULL; i++) {
+			const char *k = json_string_value(json_object_get(
+			    tags[i], "Key"));
+			v = json_object_get(tags[i], "Value");
+			if (k != NULL && strcmp(k, ct->name + 4) == 0 &&
+			    json_is_string(v))
+				it->name = xstrdup(json_string_value(v));
+		}
+		free(tags);
+	} else if (it->name == NULL && ct->name != NULL &&
+	    (v = collect_path_one(it->doc, ct->name)) != NULL &&
+	    json_is_string(v))
+		it->name = xstrdup(json_string_value(v));
+	if (it->arn == NULL && ct->arn != NULL &&
+	    strncmp(ct->arn, "arn:", 4) == 0)
+		it->arn = collect_expand(ct->arn, it->doc, it->id, it->name,
+		    NULL, it->job->region, it->job->account, &cause);
+	else if (it->arn == NULL && ct->arn != NULL &&
+	    (v = collect_path_one(it->doc, ct->arn)) != NULL &&
+	    json_is_string(v))
+		it->arn = xstrdup(json_string_value(v));
+	free(cause);
+}
+
 /* A listed or described element: start assembling it. */
 static void
 collect_item_new(struct collect_job *job, json_t *elem)
 {
 	const struct collect_type	*ct = job->ct;
 	struct collect_item		*it;
-	json_t				*v, **tags;
+	json_t				*v, *params;
 	char				*cause = NULL;
-	size_t				 i, n;
 
 	it = xcalloc(1, sizeof *it);
 	it->job = job;
 	it->region = xstrdup(job->region);
 	job->items++;
 	if (json_is_string(elem)) {
-		/* Only an id: describe it. */
+		/* Only an id ("Id" of the answer's "Ids"): describe it. */
 		it->id = xstrdup(json_string_value(elem));
 		it->doc = json_object();
+		if (ct->id != NULL && strpbrk(ct->id, ".[") == NULL)
+			json_object_set(it->doc, ct->id, elem);
 	} else {
 		it->doc = json_is_object(elem) ? json_deep_copy(elem) :
 		    json_object();
@@ -648,30 +837,21 @@ collect_item_new(struct collect_job *job, json_t *elem)
 		collect_item_free(it);
 		return;
 	}
-	if (ct->name != NULL && strncmp(ct->name, "tag:", 4) == 0) {
-		n = collect_path(it->doc, "Tags[*]", &tags);
-		for (i = 0; i < n; i++) {
-			const char *k = json_string_value(json_object_get(
-			    tags[i], "Key"));
-			if (k != NULL && strcmp(k, ct->name + 4) == 0) {
-				it->name = xstrdup(json_string_value(
-				    json_object_get(tags[i], "Value")));
-				break;
-			}
-		}
-		free(tags);
-	} else if (ct->name != NULL &&
-	    (v = collect_path_one(it->doc, ct->name)) != NULL &&
-	    json_is_string(v))
-		it->name = xstrdup(json_string_value(v));
-	if (ct->arn != NULL && strncmp(ct->arn, "arn:", 4) == 0)
-		it->arn = collect_expand(ct->arn, it->doc, it->id, it->name,
-		    NULL, job->region, job->account, &cause);
-	else if (ct->arn != NULL &&
-	    (v = collect_path_one(it->doc, ct->arn)) != NULL &&
-	    json_is_string(v))
-		it->arn = xstrdup(json_string_value(v));
-	free(cause);
+	if (json_is_string(elem) && ct->get_op != NULL) {
+		/* Its document comes with the describe; then the rest. */
+		params = collect_template(ct->get_params, it->doc, it->id,
+		    NULL, NULL, it->region, job->account, &cause);
+		it->pending++;
+		if (params == NULL || collect_call(job, it, NULL, NULL,
+		    it->region, ct->get_op, params, false, &cause) != 0) {
+			it->error = xprintf("%s: %s", ct->get_op, cause);
+			free(cause);
+			collect_item_finish(it);
+		} else
+			it->pending--;	/* the call holds it now */
+		return;
+	}
+	collect_item_label(it);
 	collect_item_next(it);
 }
 
@@ -713,10 +893,18 @@ collect_list_done(struct collect_job *job, struct aws_response *r)
 	} else if (job->kind == JOB_REFRESH && ct->get_op != NULL) {
 		doc = ct->get_result != NULL ?
 		    collect_path_one(r->body, ct->get_result) : r->body;
-		if (doc == NULL)
+		if (doc == NULL || !json_is_object(doc))
 			collect_item_gone(job);
-		else
+		else {
+			/* Answers that do not repeat the id (SQS, GuardDuty). */
+			doc = json_deep_copy(doc);
+			if (ct->id != NULL && strpbrk(ct->id, ".[") == NULL &&
+			    json_object_get(doc, ct->id) == NULL)
+				json_object_set_new(doc, ct->id, json_string(
+				    job->refresh.resource_id));
 			collect_item_new(job, doc);
+			json_decref(doc);
+		}
 	} else if (ct->items == NULL)
 		collect_item_new(job, r->body);
 	else {
@@ -764,6 +952,7 @@ collect_call_done(struct aws_response *r, void *arg)
 		co->api_errors++;
 	if (cc->enrich != NULL) {
 		collect_enrich_done(cc, r);
+		json_decref(cc->elem);
 		free(cc);
 		collect_item_finish(it);
 		return;
@@ -780,8 +969,11 @@ collect_call_done(struct aws_response *r, void *arg)
 				it->error = xstrdup(r->error);
 		} else if ((doc = job->ct->get_result != NULL ?
 		    collect_path_one(r->body, job->ct->get_result) :
-		    r->body) != NULL)
+		    r->body) != NULL) {
 			json_object_update(it->doc, doc);
+			json_object_del(it->doc, "ResponseMetadata");
+		}
+		collect_item_label(it);
 		collect_item_finish(it);
 		return;
 	}
@@ -947,6 +1139,24 @@ collect_job_check(struct collect_job *job)
 	collect_schedule(co);
 }
 
+/* An asset whose enrichment is not ready yet: describe it again soon. */
+static int
+collect_later(struct collect *co, const struct asset_key *k, char **cause)
+{
+	struct refresh_row	 r;
+
+	memset(&r, 0, sizeof r);
+	r.account = (char *)(uintptr_t)k->account;
+	r.region = (char *)(uintptr_t)k->region;
+	r.type = (char *)(uintptr_t)k->type;
+	r.resource_id = (char *)(uintptr_t)k->resource_id;
+	r.action = (char *)(uintptr_t)"refresh";
+	r.queued_at = now_ms();
+	r.due_at = r.queued_at + COLLECT_LATER_MS;
+	co->later = true;
+	return store_refresh_enqueue(co->v->store, &r, cause);
+}
+
 /* Commit the assets assembled in this loop iteration. */
 static void
 collect_commit(evutil_socket_t fd, short events, void *arg)
@@ -1049,6 +1259,8 @@ collect_commit(evutil_socket_t fd, short events, void *arg)
 		}
 		if (ok && job->kind == JOB_REFRESH)
 			ok = store_refresh_done(st, &job->refresh, &cause) == 0;
+		if (ok && it->later)
+			ok = collect_later(co, &k, &cause) == 0;
 		job->seen++;
 	}
 	if (ok)
@@ -1057,7 +1269,10 @@ collect_commit(evutil_socket_t fd, short events, void *arg)
 		store_rollback(st);
 	if (ok)
 		eval_committed(co->v->eval);
-	else {
+	if (ok && co->later)
+		collect_kick(co);
+	co->later = false;
+	if (!ok) {
 		metrics_add(M_ERRORS, "database", 1);
 		log_warnx("collect: commit failed: %s", cause);
 		free(cause);
@@ -1099,8 +1314,8 @@ collect_job_start(struct collect_job *job)
 	}
 	params = collect_template(tmpl, NULL, job->refresh.resource_id, NULL,
 	    NULL, job->region, job->account, &cause);
-	if (params == NULL || collect_call(job, NULL, NULL, job->region, op,
-	    params, all, &cause) != 0) {
+	if (params == NULL || collect_call(job, NULL, NULL, NULL, job->region,
+	    op, params, all, &cause) != 0) {
 		collect_job_error(job, cause);
 		free(cause);
 		job->listed = true;
@@ -1176,6 +1391,7 @@ collect_regions_done(struct aws_response *r, void *arg)
 	json_t			**names;
 	size_t			 n, i;
 
+	TAILQ_REMOVE(&co->learning, job, entry);
 	if (r->error != NULL) {
 		collect_job_error(job, r->error);
 		collect_job_free(job);
@@ -1234,14 +1450,16 @@ collect_sweep(struct collect *co, const char *account, const char *type)
 				collect_job_free(job);
 				continue;
 			}
-			aws_op_call(collect_client(co, a, job->region,
-			    op->model), op, json_object(), collect_regions_done,
-			    job);
+			TAILQ_INSERT_TAIL(&co->learning, job, entry);
+			job->call = aws_op_call(collect_client(co, a,
+			    job->region, op->model), op, json_object(),
+			    collect_regions_done, job);
 			continue;
 		}
 		for (t = 0; t < collect_aws_ntypes; t++) {
 			ct = &collect_aws_types[t];
-			if (type != NULL && strcmp(type, ct->type) != 0)
+			if ((type != NULL && strcmp(type, ct->type) != 0) ||
+			    !account_collects(account_conf(a), ct->type))
 				continue;
 			for (j = 0; j < regions->n; j++) {
 				if (ct->scope == COLLECT_GLOBAL && j > 0)
@@ -1265,18 +1483,6 @@ collect_sweep(struct collect *co, const char *account, const char *type)
 		}
 	}
 	collect_schedule(co);
-}
-
-static struct account *
-collect_find_account(struct collect *co, const char *id)
-{
-	size_t	 i;
-
-	for (i = 0; i < co->v->naccounts; i++) {
-		if (strcmp(account_id(co->v->accounts[i]), id) == 0)
-			return co->v->accounts[i];
-	}
-	return NULL;
 }
 
 static bool
@@ -1328,7 +1534,7 @@ collect_refresh_cb(evutil_socket_t fd, short events, void *arg)
 	}
 	for (i = 0; i < n; i++) {
 		if (collect_refresh_busy(co, &rows[i]) ||
-		    (a = collect_find_account(co, rows[i].account)) == NULL ||
+		    (a = account_find(co->v, rows[i].account)) == NULL ||
 		    (ct = collect_type_find(rows[i].type)) == NULL) {
 			refresh_row_clear(&rows[i]);
 			continue;
@@ -1381,6 +1587,7 @@ collect_new(struct vigil *v)
 	co->failures = json_object();
 	TAILQ_INIT(&co->queue);
 	TAILQ_INIT(&co->running);
+	TAILQ_INIT(&co->learning);
 	TAILQ_INIT(&co->waiting);
 	TAILQ_INIT(&co->calls);
 	TAILQ_INIT(&co->ready);
@@ -1398,7 +1605,17 @@ bool
 collect_idle(struct collect *co)
 {
 	return TAILQ_EMPTY(&co->queue) && TAILQ_EMPTY(&co->running) &&
-	    TAILQ_EMPTY(&co->ready);
+	    TAILQ_EMPTY(&co->learning) && TAILQ_EMPTY(&co->ready);
+}
+
+/* A call that will not complete, and its item if it was the last. */
+static void
+collect_call_drop(struct collect_call *cc)
+{
+	if (cc->item != NULL && --cc->item->pending == 0)
+		collect_item_free(cc->item);
+	json_decref(cc->elem);
+	free(cc);
 }
 
 void
@@ -1411,15 +1628,16 @@ collect_free(struct collect *co)
 
 	if (co == NULL)
 		return;
+	/* An item being assembled lives only in its calls. */
 	while ((cc = TAILQ_FIRST(&co->calls)) != NULL) {
 		TAILQ_REMOVE(&co->calls, cc, entry);
 		aws_call_cancel(cc->call);
-		free(cc);
+		collect_call_drop(cc);
 	}
 	while ((cc = TAILQ_FIRST(&co->waiting)) != NULL) {
 		TAILQ_REMOVE(&co->waiting, cc, entry);
 		json_decref(cc->params);
-		free(cc);
+		collect_call_drop(cc);
 	}
 	while ((it = TAILQ_FIRST(&co->ready)) != NULL) {
 		TAILQ_REMOVE(&co->ready, it, entry);
@@ -1431,6 +1649,11 @@ collect_free(struct collect *co)
 	}
 	while ((job = TAILQ_FIRST(&co->running)) != NULL) {
 		TAILQ_REMOVE(&co->running, job, entry);
+		collect_job_free(job);
+	}
+	while ((job = TAILQ_FIRST(&co->learning)) != NULL) {
+		TAILQ_REMOVE(&co->learning, job, entry);
+		aws_call_cancel(job->call);
 		collect_job_free(job);
 	}
 	for (i = 0; i < co->nclients; i++) {

@@ -11,6 +11,8 @@
 #ifndef COLLECT_H
 #define COLLECT_H
 
+#include <stdio.h>
+
 #include <jansson.h>
 
 #include "vigild.h"
@@ -26,8 +28,14 @@ enum collect_scope {
 #define ENRICH_JSON_STRING	0x01	/* the value is JSON in a string */
 #define ENRICH_REGION		0x02	/* the value is the asset's region
 					   (S3 GetBucketLocation) */
-#define ENRICH_PER_ITEM		0x04	/* result is a list: one call per item
-					   of the list member `each' */
+#define ENRICH_PER_ITEM		0x04	/* one call per element of a list
+					   an earlier enrichment made */
+#define ENRICH_CSV		0x08	/* the answer's Content is base64 CSV:
+					   its rows, as objects keyed by the
+					   header, replace it as "Rows" */
+#define ENRICH_LATER		0x10	/* the absent codes mean "not yet":
+					   the key is null, and the asset is
+					   refreshed again in a moment */
 
 /* A further call whose answer goes into the document under key. */
 struct collect_enrich {
@@ -40,6 +48,10 @@ struct collect_enrich {
 	const char	*absent;	/* error codes meaning "there is none":
 					   the key is null ("A,B") */
 	int		 flags;
+	const char	*each;		/* ENRICH_PER_ITEM: the list, a path
+					   in the document ("AccessKeys[*]");
+					   one call per element, ${doc:...}
+					   in it, the value set in it */
 };
 
 struct collect_type {
@@ -74,12 +86,17 @@ struct collect_type {
 						   that is not set: {}) */
 	const struct collect_enrich	*enrich;
 	size_t				 nenrich;
+	const char			*policy;	/* path to a policy in a
+						   JSON string: parsed, it
+						   is the document's
+						   "Policy" */
 };
 
 extern const struct collect_type	collect_aws_types[];
 extern const size_t			collect_aws_ntypes;
 
 const struct collect_type *collect_type_find(const char *);
+void		 collect_types_print(FILE *);
 
 /* Paths into JSON: "A.B[*].C", [*] iterating a list. */
 size_t		 collect_path(json_t *, const char *, json_t ***);

@@ -16,6 +16,7 @@
 
 #include "change.h"
 #include "collect.h"
+#include "envelope.h"
 #include "evmap.h"
 #include "vigild.h"
 
@@ -23,6 +24,7 @@ struct evmap_entry {
 	char		 *key;		/* "source eventName" */
 	char		 *type;		/* NULL: by id prefix */
 	bool		  delete;
+	bool		  ignore;	/* changes nothing vigil collects */
 	char		**paths;
 	size_t		  npaths;
 };
@@ -80,17 +82,9 @@ evmap_add(struct evmap *m, const char *source, const char *name,
 static yaml_node_t *
 evmap_get(struct yamldoc *yd, yaml_node_t *map, const char *key)
 {
-	yaml_node_pair_t	*p;
-	const char		*k;
-
 	if (map == NULL || map->type != YAML_MAPPING_NODE)
 		return NULL;
-	for (p = YAMLDOC_PAIRS(map); p < YAMLDOC_PAIRS_END(map); p++) {
-		k = yamldoc_scalar(yamldoc_node(yd, p->key));
-		if (k != NULL && strcmp(k, key) == 0)
-			return yamldoc_node(yd, p->value);
-	}
-	return NULL;
+	return yamldoc_map_value(yd, map, key);
 }
 
 /* Every "name: [paths]" pair of a mapping. */
@@ -179,6 +173,33 @@ evmap_read(const char *path, struct diags *d)
 			    NULL, false, d);
 		}
 	}
+	/* Writes known to change no collected asset. */
+	if ((n = evmap_get(&yd, root, "ignore")) != NULL &&
+	    n->type == YAML_MAPPING_NODE) {
+		for (p = YAMLDOC_PAIRS(n); p < YAMLDOC_PAIRS_END(n); p++) {
+			yaml_node_t *names = yamldoc_node(&yd, p->value);
+
+			k = yamldoc_scalar(yamldoc_node(&yd, p->key));
+			if (k == NULL || names->type != YAML_SEQUENCE_NODE) {
+				diag_add(d, yd.file, yamldoc_line(names),
+				    yamldoc_col(names), "ignore: expected a "
+				    "source and a list of event names");
+				continue;
+			}
+			for (it = YAMLDOC_ITEMS(names);
+			    it < YAMLDOC_ITEMS_END(names); it++) {
+				if ((v = yamldoc_scalar(yamldoc_node(&yd,
+				    *it))) == NULL)
+					continue;
+				m->v = xreallocarray(m->v, m->n + 1,
+				    sizeof *m->v);
+				memset(&m->v[m->n], 0, sizeof m->v[m->n]);
+				m->v[m->n].key = xprintf("%s %s", k, v);
+				m->v[m->n].ignore = true;
+				m->n++;
+			}
+		}
+	}
 	if ((n = evmap_get(&yd, root, "map")) != NULL &&
 	    n->type == YAML_SEQUENCE_NODE) {
 		for (it = YAMLDOC_ITEMS(n); it < YAMLDOC_ITEMS_END(n); it++) {
@@ -262,6 +283,16 @@ evmap_find(const struct evmap *m, const char *source, const char *name,
 	while (*last < m->n && strcmp(m->v[*last].key, probe.key) == 0)
 		(*last)++;
 	free(probe.key);
+}
+
+/* Does the map say the event changes nothing vigil collects? */
+bool
+evmap_ignored(const struct evmap *m, const char *source, const char *name)
+{
+	size_t	 first, last;
+
+	evmap_find(m, source, name, &first, &last);
+	return first < last && m->v[first].ignore;
 }
 
 bool
@@ -386,4 +417,175 @@ evmap_refs_free(struct evmap_ref *refs, size_t n)
 		free(refs[i].id);
 	}
 	free(refs);
+}
+
+/* Does the map name any event of this source? */
+static bool
+evmap_has_source(const struct evmap *m, const char *source)
+{
+	size_t	 i, len = strlen(source);
+
+	for (i = 0; i < m->n; i++) {
+		if (!m->v[i].ignore && strncmp(m->v[i].key, source, len) == 0 &&
+		    m->v[i].key[len] == ' ')
+			return true;
+	}
+	return false;
+}
+
+struct evmap_seen {
+	char	*key;		/* "source name" */
+	bool	 mapped;	/* or ignored */
+	bool	 ours;		/* a source the map knows */
+	bool	 ignored;
+};
+
+static int
+evmap_seen_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct evmap_seen *)a)->key,
+	    ((const struct evmap_seen *)b)->key);
+}
+
+static void
+evmap_print_runs(FILE *f, const struct evmap_seen *s, size_t n, bool mapped,
+    bool ours)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && strcmp(s[j].key, s[i].key) == 0; j++)
+			;
+		if (s[i].mapped == mapped && s[i].ours == ours)
+			fprintf(f, "  %6zu  %s\n", j - i, s[i].key);
+	}
+}
+
+/*
+ * In a directory, CloudTrail logs have ".json" in their name: *.json,
+ * *.json.gz, the *.json.cloudtrail of some exports.
+ */
+static bool
+evmap_log_name(const char *path)
+{
+	const char	*base = strrchr(path, '/');
+
+	return strstr(base != NULL ? base + 1 : path, ".json") != NULL;
+}
+
+/*
+ * vigild -E: which successful, mutating CloudTrail events of the files
+ * (CloudTrail logs, gzip'd or not, or directories of them) the map turns
+ * into refreshes.  Prints the counts and the unmapped names; returns the
+ * number of unmapped events of the sources the map knows, or -1 when a
+ * file cannot be read.
+ */
+long
+evmap_coverage(const struct evmap *m, char **paths, size_t npaths, FILE *f)
+{
+	struct envelope_result	 res;
+	struct stat		 sb;
+	struct evmap_seen	*seen = NULL;
+	struct change_event	*ev;
+	char			**files, *buf, *cause = NULL;
+	size_t			 nfiles, nseen = 0, nread = 0, len, i, j, k;
+	size_t			 nfilesread = 0, nskipped = 0, nignored = 0;
+	size_t			 names[2][2] = { { 0, 0 }, { 0, 0 } };
+	size_t			 counts[2][2] = { { 0, 0 }, { 0, 0 } };
+	long			 unmapped = 0;
+	int			 rc = 0;
+
+	for (i = 0; i < npaths && rc == 0; i++) {
+		if (stat(paths[i], &sb) != 0) {
+			fprintf(stderr, "vigild: %s: %s\n", paths[i],
+			    strerror(errno));
+			rc = -1;
+			break;
+		}
+		if (S_ISDIR(sb.st_mode))
+			files = dir_files(paths[i], 8, &nfiles);
+		else {
+			files = xcalloc(1, sizeof *files);
+			files[0] = xstrdup(paths[i]);
+			nfiles = 1;
+		}
+		for (j = 0; j < nfiles && rc == 0; j++) {
+			if (S_ISDIR(sb.st_mode) && !evmap_log_name(files[j]))
+				continue;
+			if ((buf = read_file(files[j], 512 * 1024 * 1024, &len,
+			    &cause)) == NULL) {
+				fprintf(stderr, "vigild: %s\n", cause);
+				free(cause);
+				rc = -1;
+				break;
+			}
+			if (envelope_parse(buf, len, 512 * 1024 * 1024, &res,
+			    &cause) != 0) {
+				/* Not CloudTrail (an index, a README). */
+				fprintf(stderr, "vigild: %s: skipped: %s\n",
+				    files[j], cause);
+				free(cause);
+				free(buf);
+				cause = NULL;
+				nskipped++;
+				continue;
+			}
+			free(buf);
+			nfilesread++;
+			for (k = 0; k < res.nevents; k++) {
+				ev = res.events[k];
+				nread++;
+				if (ev->kind == CHANGE_CONFIG_ITEM ||
+				    !change_affects_assets(ev) ||
+				    ev->source == NULL || ev->name == NULL)
+					continue;
+				seen = xreallocarray(seen, nseen + 1,
+				    sizeof *seen);
+				seen[nseen].key = xprintf("%s %s", ev->source,
+				    ev->name);
+				seen[nseen].mapped = evmap_known(m, ev->source,
+				    ev->name);
+				seen[nseen].ignored = evmap_ignored(m,
+				    ev->source, ev->name);
+				seen[nseen].ours = evmap_has_source(m,
+				    ev->source);
+				nseen++;
+			}
+			envelope_result_free(&res);
+		}
+		for (j = 0; j < nfiles; j++)
+			free(files[j]);
+		free(files);
+	}
+	if (rc == 0) {
+		qsort(seen, nseen, sizeof *seen, evmap_seen_cmp);
+		for (i = 0; i < nseen; i++) {
+			nignored += seen[i].ignored;
+			counts[seen[i].ours][seen[i].mapped]++;
+			if (i == 0 || strcmp(seen[i].key, seen[i - 1].key) != 0)
+				names[seen[i].ours][seen[i].mapped]++;
+		}
+		unmapped = (long)counts[1][0];
+		fprintf(f, "files read: %zu (%zu skipped); events: %zu; "
+		    "successful writes: %zu\n", nfilesread, nskipped, nread,
+		    nseen);
+		fprintf(f, "of services the map knows: %zu mapped (%zu names; "
+		    "%zu events known to change no collected asset), %zu "
+		    "unmapped (%zu names)\n", counts[1][1], names[1][1],
+		    nignored, counts[1][0], names[1][0]);
+		fprintf(f, "of other services: %zu (%zu names)\n",
+		    counts[0][0] + counts[0][1], names[0][0] + names[0][1]);
+		if (counts[1][0] > 0) {
+			fprintf(f, "unmapped, of services the map knows:\n");
+			evmap_print_runs(f, seen, nseen, false, true);
+		}
+		if (counts[0][0] > 0) {
+			fprintf(f, "of other services:\n");
+			evmap_print_runs(f, seen, nseen, false, false);
+		}
+	}
+	for (i = 0; i < nseen; i++)
+		free(seen[i].key);
+	free(seen);
+	return rc == 0 ? unmapped : -1;
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct change_event;
 struct diags;
@@ -20,8 +21,11 @@ struct evmap_ref {
 struct evmap	*evmap_load(const char *, struct diags *);
 void		 evmap_free(struct evmap *);
 bool		 evmap_known(const struct evmap *, const char *, const char *);
+bool		 evmap_ignored(const struct evmap *, const char *,
+		    const char *);
 size_t		 evmap_resolve(const struct evmap *,
 		    const struct change_event *, struct evmap_ref **);
 void		 evmap_refs_free(struct evmap_ref *, size_t);
+long		 evmap_coverage(const struct evmap *, char **, size_t, FILE *);
 
 #endif /* EVMAP_H */

@@ -85,7 +85,6 @@ msg_free(struct msg *m)
 	free(m);
 }
 
-static bool	pipeline_watched(struct vigil *, const char *);
 
 static void
 pipeline_schedule_commit(struct pipeline *p)
@@ -238,6 +237,7 @@ pipeline_refreshes(struct pipeline *p, const struct change_event *ev,
 {
 	struct vigil			*v = p->v;
 	const struct collect_type	*ct;
+	struct account			*a;
 	struct evmap_ref		*refs = NULL;
 	struct refresh_row		 r;
 	size_t				 n, i;
@@ -245,11 +245,12 @@ pipeline_refreshes(struct pipeline *p, const struct change_event *ev,
 	int				 rc = 0;
 
 	if (v->evmap == NULL || ev->account == NULL ||
-	    !pipeline_watched(v, ev->account))
+	    (a = account_find(v, ev->account)) == NULL)
 		return 0;
 	n = evmap_resolve(v->evmap, ev, &refs);
 	for (i = 0; i < n && rc == 0; i++) {
-		if ((ct = collect_type_find(refs[i].type)) == NULL)
+		if ((ct = collect_type_find(refs[i].type)) == NULL ||
+		    !account_collects(account_conf(a), ct->type))
 			continue;
 		memset(&r, 0, sizeof r);
 		r.account = (char *)(uintptr_t)ev->account;
@@ -272,18 +273,6 @@ pipeline_refreshes(struct pipeline *p, const struct change_event *ev,
 	}
 	evmap_refs_free(refs, n);
 	return rc;
-}
-
-static bool
-pipeline_watched(struct vigil *v, const char *account)
-{
-	size_t	 i;
-
-	for (i = 0; i < v->naccounts; i++) {
-		if (strcmp(account_id(v->accounts[i]), account) == 0)
-			return true;
-	}
-	return false;
 }
 
 /* Is the message dead: it can never be processed, or it kept failing? */

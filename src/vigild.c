@@ -80,7 +80,8 @@ static struct {
 static VIGIL_NORETURN void
 usage(void)
 {
-	fprintf(stderr, "usage: vigild [-dKnV] [-c file]\n");
+	fprintf(stderr, "usage: vigild [-dKnTV] [-c file]\n"
+	    "       vigild -E [-c file] cloudtrail-log ...\n");
 	exit(2);
 }
 
@@ -673,6 +674,42 @@ vigild_check(const char *path)
 	return 0;
 }
 
+/*
+ * vigild -E: how much of a corpus of CloudTrail logs the event map (the
+ * configuration's) turns into refreshes.  Exit 0 when every successful
+ * write of a service the map knows is mapped, 1 when some are not, 2 on
+ * error.
+ */
+static int
+vigild_coverage(const char *path, char **files, size_t nfiles)
+{
+	struct diags	 d = { NULL, 0 };
+	struct config	*conf;
+	struct evmap	*m;
+	long		 unmapped;
+
+	if (nfiles == 0)
+		usage();
+	if ((conf = config_load(path, &d)) == NULL) {
+		diag_print(stderr, &d, true);
+		diag_clear(&d);
+		return 2;
+	}
+	m = evmap_load(conf->event_map, &d);
+	if (m == NULL || d.n > 0) {
+		diag_print(stderr, &d, true);
+		diag_clear(&d);
+		evmap_free(m);
+		config_free(conf);
+		return 2;
+	}
+	printf("event map: %s\n", conf->event_map);
+	unmapped = evmap_coverage(m, files, nfiles, stdout);
+	evmap_free(m);
+	config_free(conf);
+	return unmapped < 0 ? 2 : unmapped > 0 ? 1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -682,11 +719,11 @@ main(int argc, char **argv)
 	char				*digest = NULL;
 	char				*cause;
 	size_t				 i;
-	int				 ch, check = 0;
+	int				 ch, check = 0, coverage = 0;
 
 	log_init("vigild", true);
 	vd.conf_path = VIGIL_CONFIG;
-	while ((ch = getopt(argc, argv, "c:dKnV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dEKnTV")) != -1) {
 		switch (ch) {
 		case 'c':
 			vd.conf_path = optarg;
@@ -694,8 +731,14 @@ main(int argc, char **argv)
 		case 'd':
 			vd.debug = true;
 			break;
+		case 'E':
+			coverage = 1;
+			break;
 		case 'K':
 			config_keys_print(stdout);
+			return 0;
+		case 'T':
+			collect_types_print(stdout);
 			return 0;
 		case 'n':
 			check = 1;
@@ -707,6 +750,9 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
+	if (coverage)
+		return vigild_coverage(vd.conf_path, argv + optind,
+		    (size_t)(argc - optind));
 	if (optind != argc)
 		usage();
 	if (check)

@@ -11,6 +11,10 @@
 set -eu
 
 jobs=${JOBS:-2}
+# A failing test's log is printed (automake prints test-suite.log when
+# VERBOSE is set): CI keeps only what was printed.
+VERBOSE=${VERBOSE:-1}
+export VERBOSE
 builddir=$(pwd)
 : "${DISTDIR:?run me through make check-all}"
 : "${VIGIL_SHARED:?run me through make check-all}"

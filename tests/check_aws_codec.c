@@ -397,6 +397,33 @@ oracle_run(const char *cmd, json_t *cases)
 /*
  * Models.
  */
+/* The operations of every model file in a directory. */
+static size_t
+model_ops_total(const char *dir)
+{
+	DIR		*d;
+	struct dirent	*e;
+	json_t		*m;
+	char		*path;
+	size_t		 n = 0, len;
+
+	d = opendir(dir);
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL) {
+		len = strlen(e->d_name);
+		if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0)
+			continue;
+		path = xprintf("%s/%s", dir, e->d_name);
+		m = json_load_file(path, 0, NULL);
+		ck_assert_msg(m != NULL, "%s: not JSON", path);
+		n += json_object_size(json_object_get(m, "operations"));
+		json_decref(m);
+		free(path);
+	}
+	closedir(d);
+	return n;
+}
+
 START_TEST(test_models_production)
 {
 	struct aws_models	*prod;
@@ -428,7 +455,9 @@ START_TEST(test_models_production)
 	fclose(f);
 	free(service);
 	printf("production models: %zu operations\n", nops);
-	ck_assert_uint_eq(nops, 93);
+	/* And the models hold nothing more: data/aws is trimmed to the list. */
+	ck_assert_uint_eq(nops, model_ops_total(PROD_MODELS));
+	ck_assert_uint_gt(nops, 0);
 	aws_models_free(prod);
 }
 END_TEST

@@ -173,6 +173,30 @@ class Configuration(unittest.TestCase):
         self.assertEqual((p.returncode, p.stdout), (0, "configuration OK\n"),
                          p.stderr)
 
+    def test_account_types_checked(self):
+        """types and exclude_types name asset types vigild -T lists."""
+        d = Daemon(self)
+        types = d.run(["-T"]).stdout.splitlines()
+        self.assertIn("AWS::S3::Bucket", [t.split("\t")[0] for t in types])
+        d.write_config("accounts:\n"
+                       "  - provider: aws\n"
+                       "    id: \"123456789012\"\n"
+                       "    types: [AWS::S3::Buckets, AWS::EC2::Volume]\n"
+                       "    exclude_types: [Snapshots]\n")
+        p = d.run(["-n", "-c", d.config_path])
+        self.assertEqual(p.returncode, 1)
+        at = "%s:%d:5" % (d.config_path, d.base_config().count("\n") + 2)
+        self.assertIn("%s: types: unknown asset type 'AWS::S3::Buckets' "
+                      "(did you mean 'AWS::S3::Bucket'?)" % at, p.stderr)
+        self.assertIn("%s: exclude_types: unknown asset type 'Snapshots' "
+                      "(vigild -T lists them)" % at, p.stderr)
+        d.write_config("accounts:\n"
+                       "  - provider: aws\n"
+                       "    id: \"123456789012\"\n"
+                       "    exclude_types: [AWS::EC2::Snapshot]\n")
+        p = d.run(["-n", "-c", d.config_path])
+        self.assertEqual(p.returncode, 0, p.stderr)
+
     def test_check_names_existing_groups(self):
         d = Daemon(self)
         d.write_config("socket_group: no-such-group-here\n")

@@ -107,13 +107,7 @@ class Inventory(unittest.TestCase):
         text += "exceptions_dir: %s\n" % self.exceptions_dir
         self.d.write_config(replace=text)
         self.d.start()
-        wait_for(self.swept, timeout=120, what="the initial sweep")
-
-    def swept(self):
-        c = self.d.status()["inventory"]
-        return (c.get("sweep_finished") is not None
-                and c["sweep_jobs"] > 0
-                and c["sweep_jobs_done"] == c["sweep_jobs"])
+        wait_for(self.d.swept, timeout=120, what="the initial sweep")
 
     def asset(self, ref):
         p = self.d.ctl("-o", "json", "asset", ref)

@@ -223,12 +223,24 @@ class Daemon:
     def status(self):
         return json.loads(self.ctl("-o", "json", "status", check=0).stdout)
 
+    def swept(self):
+        """Has the inventory's sweep finished, every job of it done?"""
+        c = self.status()["inventory"]
+        return (c.get("sweep_finished") is not None
+                and c["sweep_jobs"] > 0
+                and c["sweep_jobs_done"] == c["sweep_jobs"])
+
     def cleanup(self):
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
         if getattr(self, "log", None) is not None:
             self.log.close()
+            # The test's own log keeps the end of vigild's: make check
+            # shows it when the test fails.
+            lines = self.read_log().splitlines()[-80:]
+            sys.stderr.write("---- end of %s ----\n%s\n----\n"
+                             % (self.log_path, "\n".join(lines)))
         self.notify.close()
         if os.environ.get("VIGIL_TEST_KEEP"):
             sys.stderr.write("kept %s\n" % self.dir)
@@ -319,6 +331,20 @@ class Moto:
                 self.proc.wait()
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class ClassScope:
+    """A test class standing for a test case, for resources that
+    setUpClass makes once for all its tests (cleaned up after the last)."""
+
+    def __init__(self, cls):
+        self.cls = cls
+
+    def addCleanup(self, fn, *args, **kwargs):
+        self.cls.addClassCleanup(fn, *args, **kwargs)
+
+    def fail(self, msg):
+        raise AssertionError(msg)
 
 
 def as_user(user):
