@@ -44,6 +44,12 @@ static const struct cfg_key account_keys[] = {
 	  "The asset types to inventory (AWS::S3::Bucket, ...), or all." },
 	{ "exclude_types", CFG_STRLIST, OFF(exclude_types), 0, 0, "[]", NULL,
 	  0, "Asset types not to inventory, even when types is all." },
+	{ "organization", CFG_BOOL, OFF(organization), 0, 0, "false", NULL,
+	  0, "The management account of an AWS Organization: every active "
+	  "member account is watched too." },
+	{ "member_role", CFG_STRING, OFF(member_role), 0, 0, "VigilAudit",
+	  NULL, 0, "With organization: the role's name in each member "
+	  "account." },
 	{ "endpoint", CFG_STRING, OFF(endpoint), 0, 0, NULL, NULL, 0,
 	  "One endpoint URL for every service (tests, gateways)." },
 	{ "sts_endpoint", CFG_STRING, OFF(sts_endpoint), 0, 0, NULL, NULL, 0,
@@ -54,6 +60,25 @@ static const struct cfg_key account_keys[] = {
 	  "else us-east-1)." },
 };
 #undef OFF
+
+/* Running: credentials and who they make us. */
+struct account {
+	struct account_conf	*conf;		/* borrowed from the config,
+						   or own (a member's) */
+	struct account_conf	*own;
+	char			*org;		/* a member: the management
+						   account's id */
+	int64_t			 seen;		/* a member: last listed */
+	bool			 left;		/* a member no longer active */
+	char			*id;
+	struct aws_creds	*creds;		/* own, when a role is assumed */
+	struct aws_creds	*use;		/* what calls sign with */
+	struct aws_client	*sts;
+	struct aws_call		*identity_call;
+	char			*caller_arn;
+	char			*error;
+	int64_t			 checked_ms;
+};
 
 const struct cfg_key *const account_key_table = account_keys;
 const size_t account_nkeys = nitems(account_keys);
@@ -119,29 +144,160 @@ account_find(struct vigil *v, const char *id)
 	size_t	 i;
 
 	for (i = 0; i < v->naccounts; i++) {
-		if (strcmp(account_id(v->accounts[i]), id) == 0)
+		if (!v->accounts[i]->left &&
+		    strcmp(account_id(v->accounts[i]), id) == 0)
 			return v->accounts[i];
 	}
 	return NULL;
+}
+
+static void
+strlist_copy(struct strlist *to, const struct strlist *from)
+{
+	size_t	 i;
+
+	for (i = 0; i < from->n; i++)
+		strlist_add(to, from->v[i]);
+}
+
+static char *
+strdup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/*
+ * A member account's configuration: the management account's, with the
+ * member role in the member.
+ */
+static struct account_conf *
+account_member_conf(const struct account_conf *mc, const char *id,
+    const char *name)
+{
+	struct account_conf	*ac;
+	const char		*partition = "aws";
+
+	ac = xcalloc(1, sizeof *ac);
+	ac->provider = mc->provider;
+	ac->id = xstrdup(id);
+	ac->name = strdup_or_null(name);
+	if (mc->role_arn != NULL && strncmp(mc->role_arn, "arn:aws-cn:", 11) ==
+	    0)
+		partition = "aws-cn";
+	else if (mc->role_arn != NULL &&
+	    strncmp(mc->role_arn, "arn:aws-us-gov:", 15) == 0)
+		partition = "aws-us-gov";
+	ac->role_arn = xprintf("arn:%s:iam::%s:role/%s", partition, id,
+	    mc->member_role);
+	if (mc->external_id != NULL) {
+		ac->external_id = xcalloc(1, sizeof *ac->external_id);
+		ac->external_id->value = xmalloc(mc->external_id->len + 1);
+		memcpy(ac->external_id->value, mc->external_id->value,
+		    mc->external_id->len + 1);
+		ac->external_id->len = mc->external_id->len;
+		ac->external_id->origin = strdup_or_null(
+		    mc->external_id->origin);
+	}
+	ac->session_name = strdup_or_null(mc->session_name);
+	strlist_copy(&ac->regions, &mc->regions);
+	strlist_copy(&ac->types, &mc->types);
+	strlist_copy(&ac->exclude_types, &mc->exclude_types);
+	ac->endpoint = strdup_or_null(mc->endpoint);
+	ac->sts_endpoint = strdup_or_null(mc->sts_endpoint);
+	ac->sts_region = strdup_or_null(mc->sts_region);
+	ac->file = strdup_or_null(mc->file);
+	ac->line = mc->line;
+	ac->col = mc->col;
+	return ac;
+}
+
+/*
+ * A member account the organization listed (active): the one watched, or
+ * a new one (*added), through the member role.  An account configured on
+ * its own is left as it is.  NULL: the id is the management account's.
+ */
+struct account *
+account_member(struct vigil *v, struct account *mgmt, const char *id,
+    const char *name, bool *added)
+{
+	struct account	*a;
+	size_t		 i;
+
+	*added = false;
+	if (strcmp(id, mgmt->id) == 0)
+		return NULL;
+	for (i = 0; i < v->naccounts; i++) {
+		a = v->accounts[i];
+		if (strcmp(a->id, id) != 0)
+			continue;
+		a->seen = now_ms();
+		if (a->left) {
+			log_info("account %s: active in the organization "
+			    "again", id);
+			a->left = false;
+			*added = true;
+		}
+		return a;
+	}
+	a = account_new(v, account_member_conf(mgmt->conf, id, name));
+	a->own = a->conf;
+	a->org = xstrdup(mgmt->id);
+	a->seen = now_ms();
+	v->accounts = xreallocarray(v->accounts, v->naccounts + 1,
+	    sizeof *v->accounts);
+	v->accounts[v->naccounts++] = a;
+	log_info("account %s%s%s%s: member of the organization of %s, "
+	    "through %s", id, name != NULL ? " (" : "", name != NULL ? name :
+	    "", name != NULL ? ")" : "", mgmt->id, a->conf->role_arn);
+	account_check(a);
+	*added = true;
+	return a;
+}
+
+/*
+ * After a listing of the organization: members it did not list as active
+ * (closed, suspended, removed) are no longer watched.  They stay in memory
+ * until the next reload, as collectors may still hold them.
+ */
+void
+account_members_seen(struct vigil *v, struct account *mgmt, int64_t since)
+{
+	struct account	*a;
+	size_t		 i;
+
+	for (i = 0; i < v->naccounts; i++) {
+		a = v->accounts[i];
+		if (a->org == NULL || strcmp(a->org, mgmt->id) != 0 ||
+		    a->left || a->seen >= since)
+			continue;
+		a->left = true;
+		log_info("account %s: no longer an active member of the "
+		    "organization of %s; not watched", a->id, mgmt->id);
+	}
+}
+
+/* A member account that left the organization: not watched. */
+bool
+account_left(const struct account *a)
+{
+	return a->left;
+}
+
+/* A member account: its management account's id; NULL otherwise. */
+const char *
+account_org(const struct account *a)
+{
+	return a->org;
 }
 
 /* Does the account's inventory include assets of this type? */
 bool
 account_collects(const struct account_conf *ac, const char *type)
 {
-	size_t	 i;
-
-	for (i = 0; i < ac->exclude_types.n; i++) {
-		if (strcmp(ac->exclude_types.v[i], type) == 0)
-			return false;
-	}
-	if (ac->types.n == 1 && strcmp(ac->types.v[0], "all") == 0)
-		return true;
-	for (i = 0; i < ac->types.n; i++) {
-		if (strcmp(ac->types.v[i], type) == 0)
-			return true;
-	}
-	return false;
+	if (strlist_has(&ac->exclude_types, type))
+		return false;
+	return (ac->types.n == 1 && strcmp(ac->types.v[0], "all") == 0) ||
+	    strlist_has(&ac->types, type);
 }
 
 static struct account_conf *
@@ -175,7 +331,14 @@ account_conf_parse(struct yamldoc *yd, yaml_node_t *n, const char *base,
 		account_types_check(d, ac, "exclude_types", &ac->exclude_types,
 		    false);
 	}
-	if (d->n == before && ac->external_id != NULL && ac->role_arn == NULL)
+	if (d->n == before && ac->organization && (ac->member_role == NULL ||
+	    *ac->member_role == '\0' || strchr(ac->member_role, '/') != NULL ||
+	    strchr(ac->member_role, ':') != NULL))
+		diag_add(d, yd->file, ac->line, ac->col, "member_role: '%s' is "
+		    "not a role name", ac->member_role != NULL ?
+		    ac->member_role : "");
+	if (d->n == before && ac->external_id != NULL && ac->role_arn == NULL &&
+	    !ac->organization)
 		diag_add(d, yd->file, ac->line, ac->col, "account %s: an "
 		    "external id without role_arn means nothing", ac->id);
 	if (d->n != before) {
@@ -231,19 +394,6 @@ account_conf_list_parse(void *slot, struct yamldoc *yd, yaml_node_t *seq,
 const struct cfg_list_ops account_conf_list_ops = {
 	account_conf_list_parse,
 	account_conf_list_free,
-};
-
-/* Running: credentials and who they make us. */
-struct account {
-	struct account_conf	*conf;		/* borrowed from the config */
-	char			*id;
-	struct aws_creds	*creds;		/* own, when a role is assumed */
-	struct aws_creds	*use;		/* what calls sign with */
-	struct aws_client	*sts;
-	struct aws_call		*identity_call;
-	char			*caller_arn;
-	char			*error;
-	int64_t			 checked_ms;
 };
 
 static void
@@ -325,6 +475,8 @@ account_free(struct account *a)
 		aws_call_cancel(a->identity_call);
 	aws_client_free(a->sts);
 	aws_creds_free(a->creds);	/* before the chain it stands on */
+	account_conf_free(a->own);
+	free(a->org);
 	free(a->id);
 	free(a->caller_arn);
 	free(a->error);
@@ -373,6 +525,10 @@ account_status(struct account *a)
 	if (a->conf->role_arn != NULL)
 		json_object_set_new(o, "role_arn",
 		    json_string(a->conf->role_arn));
+	if (a->org != NULL)
+		json_object_set_new(o, "organization", json_string(a->org));
+	if (a->left)
+		json_object_set_new(o, "left", json_true());
 	json_object_set_new(o, "caller_arn", a->caller_arn != NULL ?
 	    json_string(a->caller_arn) : json_null());
 	if (a->checked_ms != 0) {

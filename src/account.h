@@ -23,6 +23,8 @@ struct account_conf {
 	char		*endpoint;
 	char		*sts_endpoint;
 	char		*sts_region;
+	int		 organization;	/* and every member account */
+	char		*member_role;	/* the role's name in members */
 	char		*file;		/* where it was defined */
 	int		 line;
 	int		 col;
@@ -38,6 +40,12 @@ void		 account_conf_free(struct account_conf *);
 bool		 account_conf_equal(const struct account_conf *,
 		    const struct account_conf *);
 struct account	*account_find(struct vigil *, const char *);
+struct account	*account_member(struct vigil *, struct account *,
+		    const char *, const char *, bool *);
+void		 account_members_seen(struct vigil *, struct account *,
+		    int64_t);
+const char	*account_org(const struct account *);
+bool		 account_left(const struct account *);
 bool		 account_collects(const struct account_conf *, const char *);
 struct account	*account_new(struct vigil *, struct account_conf *);
 void		 account_free(struct account *);

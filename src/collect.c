@@ -75,6 +75,7 @@ enum job_kind {
 	JOB_SWEEP,
 	JOB_REFRESH,
 	JOB_REGIONS,
+	JOB_ORG,
 };
 
 struct collect_job {
@@ -93,7 +94,8 @@ struct collect_job {
 	bool				 listed;
 	bool				 failed;
 	char				*error;
-	struct aws_call			*call;		/* JOB_REGIONS */
+	struct aws_call			*call;		/* JOB_REGIONS, JOB_ORG */
+	int64_t				 started;	/* JOB_ORG */
 };
 
 struct collect_bucket {
@@ -157,6 +159,11 @@ static void	collect_schedule(struct collect *);
 static void	collect_item_next(struct collect_item *);
 static void	collect_item_ready(struct collect_item *);
 static void	collect_item_gone(struct collect_job *);
+static void	collect_sweep_check(struct collect *);
+static void	collect_sweep_account(struct collect *, struct account *,
+		    const struct collect_type *, const struct strlist *);
+static void	collect_sweep_start(struct collect *, struct account *,
+		    const struct collect_type *);
 static void	collect_job_check(struct collect_job *);
 
 /* Paths: "A.B[*].C[0]", every [*] iterating a list. */
@@ -858,17 +865,19 @@ collect_item_new(struct collect_job *job, json_t *elem)
 static void
 collect_job_error(struct collect_job *job, const char *error)
 {
-	char	*key;
+	const char	*what;
+	char		*key;
 
 	job->failed = true;
 	free(job->error);
 	job->error = xstrdup(error);
-	key = xprintf("%s/%s/%s", job->account, job->region, job->ct != NULL ?
-	    job->ct->type : "regions");
+	what = job->kind == JOB_ORG ? "organization" :
+	    job->kind == JOB_REGIONS ? "regions" : job->ct->type;
+	key = xprintf("%s/%s/%s", job->account, job->region, what);
 	json_object_set_new(job->co->failures, key, json_string(error));
 	free(key);
-	log_warnx("collect: %s %s %s: %s", job->account, job->region,
-	    job->ct != NULL ? job->ct->type : "regions", error);
+	log_warnx("collect: %s %s %s: %s", job->account, job->region, what,
+	    error);
 	metrics_add(M_ERRORS, "api", 1);
 }
 
@@ -1049,6 +1058,25 @@ collect_initial_sweep_end(struct collect *co)
 	free(cause);
 }
 
+/*
+ * Is the sweep over: every job done, and no account still learning its
+ * regions or its organization's members (which add jobs)?
+ */
+static void
+collect_sweep_check(struct collect *co)
+{
+	if (co->sweep_finished >= co->sweep_started ||
+	    co->sweep_jobs_done < co->sweep_jobs || !TAILQ_EMPTY(&co->learning))
+		return;
+	co->sweep_finished = now_ms();
+	log_info("sweep done: %zu jobs, %llu new, %llu changed, %llu deleted "
+	    "assets", co->sweep_jobs, (unsigned long long)co->assets_new,
+	    (unsigned long long)co->assets_changed,
+	    (unsigned long long)co->assets_deleted);
+	if (co->sweep_initial)
+		collect_initial_sweep_end(co);
+}
+
 /* Is the job over: listed, and every item committed? */
 static void
 collect_job_check(struct collect_job *job)
@@ -1124,18 +1152,8 @@ collect_job_check(struct collect_job *job)
 	}
 	if (job->kind == JOB_SWEEP)
 		co->sweep_jobs_done++;
-	if (co->sweep_jobs > 0 && co->sweep_jobs_done == co->sweep_jobs &&
-	    co->sweep_finished < co->sweep_started) {
-		co->sweep_finished = now_ms();
-		log_info("sweep done: %zu jobs, %llu new, %llu changed, %llu "
-		    "deleted assets", co->sweep_jobs,
-		    (unsigned long long)co->assets_new,
-		    (unsigned long long)co->assets_changed,
-		    (unsigned long long)co->assets_deleted);
-		if (co->sweep_initial)
-			collect_initial_sweep_end(co);
-	}
 	collect_job_free(job);
+	collect_sweep_check(co);
 	collect_schedule(co);
 }
 
@@ -1382,21 +1400,15 @@ collect_account_regions(struct collect *co, struct account *a)
 	return NULL;
 }
 
+/* An account's regions: its sweep can begin. */
 static void
-collect_regions_done(struct aws_response *r, void *arg)
+collect_regions_learned(struct collect_job *job, struct aws_response *r)
 {
-	struct collect_job	*job = arg;
 	struct collect		*co = job->co;
 	struct collect_regions	*cr;
 	json_t			**names;
 	size_t			 n, i;
 
-	TAILQ_REMOVE(&co->learning, job, entry);
-	if (r->error != NULL) {
-		collect_job_error(job, r->error);
-		collect_job_free(job);
-		return;
-	}
 	co->regions = xreallocarray(co->regions, co->nregions + 1,
 	    sizeof *co->regions);
 	cr = &co->regions[co->nregions++];
@@ -1407,81 +1419,179 @@ collect_regions_done(struct aws_response *r, void *arg)
 		strlist_add(&cr->regions, json_string_value(names[i]));
 	free(names);
 	log_info("account %s: %zu regions enabled", job->account, n);
+	collect_sweep_account(co, job->acct, job->ct, &cr->regions);
+}
+
+/* The organization's accounts: the active ones are watched and swept. */
+static void
+collect_org_learned(struct collect_job *job, struct aws_response *r)
+{
+	struct collect		*co = job->co;
+	struct account		*m;
+	json_t			**accts;
+	const char		*id, *state;
+	size_t			 n, i, nactive = 0, nnew = 0;
+	bool			 added;
+
+	n = collect_path(r->body, "Accounts[*]", &accts);
+	for (i = 0; i < n; i++) {
+		id = json_string_value(json_object_get(accts[i], "Id"));
+		/* State (2025) replaces Status; both say ACTIVE. */
+		if ((state = json_string_value(json_object_get(accts[i],
+		    "State"))) == NULL)
+			state = json_string_value(json_object_get(accts[i],
+			    "Status"));
+		if (id == NULL || state == NULL || strcmp(state, "ACTIVE") != 0)
+			continue;
+		nactive++;
+		m = account_member(co->v, job->acct, id, json_string_value(
+		    json_object_get(accts[i], "Name")), &added);
+		if (m != NULL && added) {
+			nnew++;
+			collect_sweep_start(co, m, NULL);
+		}
+	}
+	free(accts);
+	account_members_seen(co->v, job->acct, job->started);
+	log_info("organization of %s: %zu active account%s, %zu newly "
+	    "watched", job->account, nactive, nactive == 1 ? "" : "s", nnew);
+}
+
+static void
+collect_learned(struct aws_response *r, void *arg)
+{
+	struct collect_job	*job = arg;
+	struct collect		*co = job->co;
+
+	TAILQ_REMOVE(&co->learning, job, entry);
+	if (r->error != NULL)
+		collect_job_error(job, r->error);
+	else if (job->kind == JOB_ORG)
+		collect_org_learned(job, r);
+	else
+		collect_regions_learned(job, r);
 	collect_job_free(job);
-	collect_sweep(co, NULL, NULL);
+	collect_sweep_check(co);
+	collect_schedule(co);
 }
 
 /*
- * Queue a sweep of every type (or one) in every account (or one).  An
- * account whose regions are "all" learns them first.
+ * What a sweep learns before it can go on (an account's regions, an
+ * organization's members): one call, every page, for job.
  */
+static void
+collect_learn(struct collect_job *job, const char *service,
+    const char *opname)
+{
+	struct collect		*co = job->co;
+	const struct aws_op	*op;
+	char			*cause = NULL;
+
+	if ((op = aws_models_op(co->models, service, opname, &cause)) == NULL) {
+		collect_job_error(job, cause);
+		free(cause);
+		collect_job_free(job);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&co->learning, job, entry);
+	job->call = aws_op_call_all(collect_client(co, job->acct, job->region,
+	    op->model), op, json_object(), collect_learned, job);
+}
+
+/* List the accounts of the organization a manages. */
+static void
+collect_org_start(struct collect *co, struct account *a)
+{
+	struct collect_job	*job;
+
+	job = collect_job_new(co, JOB_ORG, a, "us-east-1", NULL);
+	job->started = now_ms();
+	collect_learn(job, "organizations", "ListAccounts");
+}
+
+/* Queue the sweep jobs of one account: every type (or ct) it collects. */
+static void
+collect_sweep_account(struct collect *co, struct account *a,
+    const struct collect_type *only, const struct strlist *regions)
+{
+	const struct collect_type	*ct;
+	struct collect_job		*job;
+	struct asset_key		 k;
+	size_t				 j, t;
+
+	for (t = 0; t < collect_aws_ntypes; t++) {
+		ct = &collect_aws_types[t];
+		if ((only != NULL && ct != only) ||
+		    !account_collects(account_conf(a), ct->type))
+			continue;
+		for (j = 0; j < regions->n; j++) {
+			if (ct->scope == COLLECT_GLOBAL && j > 0)
+				break;
+			job = collect_job_new(co, JOB_SWEEP, a,
+			    ct->scope == COLLECT_GLOBAL ?
+			    (strncmp(regions->v[0], "cn-", 3) == 0 ?
+			    "cn-north-1" : "us-east-1") : regions->v[j], ct);
+			job->gen = co->sweep_gen;
+			memset(&k, 0, sizeof k);
+			k.account = job->account;
+			k.region = ct->scope == COLLECT_GLOBAL ? "" :
+			    job->region;
+			k.type = ct->type;
+			job->initial = !store_sweep_known(co->v->store, &k);
+			co->sweep_initial |= job->initial;
+			TAILQ_INSERT_TAIL(&co->queue, job, entry);
+			co->sweep_jobs++;
+		}
+	}
+}
+
+/*
+ * Sweep one account: an organization's management account lists its
+ * members too (a whole sweep only), an account whose regions are "all"
+ * learns them first.
+ */
+static void
+collect_sweep_start(struct collect *co, struct account *a,
+    const struct collect_type *only)
+{
+	const struct strlist	*regions;
+	struct collect_job	*job;
+
+	if (account_conf(a)->organization && only == NULL)
+		collect_org_start(co, a);
+	if ((regions = collect_account_regions(co, a)) != NULL) {
+		collect_sweep_account(co, a, only, regions);
+		return;
+	}
+	job = collect_job_new(co, JOB_REGIONS, a,
+	    account_conf(a)->sts_region != NULL ?
+	    account_conf(a)->sts_region : "us-east-1", only);
+	collect_learn(job, "ec2", "DescribeRegions");
+}
+
+/* Queue a sweep of every type (or one) in every account (or one). */
 void
 collect_sweep(struct collect *co, const char *account, const char *type)
 {
 	struct vigil			*v = co->v;
-	const struct strlist		*regions;
-	const struct collect_type	*ct;
-	struct collect_job		*job;
-	struct asset_key		 k;
-	const struct aws_op		*op;
-	char				*cause = NULL;
-	size_t				 i, j, t;
+	const struct collect_type	*only = NULL;
+	size_t				 i;
 
-	if (co->sweep_finished >= co->sweep_started || co->sweep_jobs == 0) {
+	if (type != NULL && (only = collect_type_find(type)) == NULL)
+		return;
+	if (co->sweep_finished >= co->sweep_started) {
 		co->sweep_gen = now_ms();
 		co->sweep_started = co->sweep_gen;
 		co->sweep_jobs = co->sweep_jobs_done = 0;
 		co->sweep_initial = false;
 	}
 	for (i = 0; i < v->naccounts; i++) {
-		struct account *a = v->accounts[i];
-
-		if (account != NULL && strcmp(account, account_id(a)) != 0)
-			continue;
-		if ((regions = collect_account_regions(co, a)) == NULL) {
-			/* Learn the regions first; the sweep follows. */
-			job = collect_job_new(co, JOB_REGIONS, a,
-			    account_conf(a)->sts_region != NULL ?
-			    account_conf(a)->sts_region : "us-east-1", NULL);
-			if ((op = aws_models_op(co->models, "ec2",
-			    "DescribeRegions", &cause)) == NULL) {
-				collect_job_error(job, cause);
-				free(cause);
-				collect_job_free(job);
-				continue;
-			}
-			TAILQ_INSERT_TAIL(&co->learning, job, entry);
-			job->call = aws_op_call(collect_client(co, a,
-			    job->region, op->model), op, json_object(),
-			    collect_regions_done, job);
-			continue;
-		}
-		for (t = 0; t < collect_aws_ntypes; t++) {
-			ct = &collect_aws_types[t];
-			if ((type != NULL && strcmp(type, ct->type) != 0) ||
-			    !account_collects(account_conf(a), ct->type))
-				continue;
-			for (j = 0; j < regions->n; j++) {
-				if (ct->scope == COLLECT_GLOBAL && j > 0)
-					break;
-				job = collect_job_new(co, JOB_SWEEP, a,
-				    ct->scope == COLLECT_GLOBAL ?
-				    (strncmp(regions->v[0], "cn-", 3) == 0 ?
-				    "cn-north-1" : "us-east-1") :
-				    regions->v[j], ct);
-				job->gen = co->sweep_gen;
-				memset(&k, 0, sizeof k);
-				k.account = job->account;
-				k.region = ct->scope == COLLECT_GLOBAL ? "" :
-				    job->region;
-				k.type = ct->type;
-				job->initial = !store_sweep_known(v->store, &k);
-				co->sweep_initial |= job->initial;
-				TAILQ_INSERT_TAIL(&co->queue, job, entry);
-				co->sweep_jobs++;
-			}
-		}
+		if ((account == NULL || strcmp(account,
+		    account_id(v->accounts[i])) == 0) &&
+		    !account_left(v->accounts[i]))
+			collect_sweep_start(co, v->accounts[i], only);
 	}
+	collect_sweep_check(co);
 	collect_schedule(co);
 }
 

@@ -143,6 +143,18 @@ strlist_add(struct strlist *sl, const char *s)
 	sl->v[sl->n++] = xstrdup(s);
 }
 
+bool
+strlist_has(const struct strlist *sl, const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < sl->n; i++) {
+		if (strcmp(sl->v[i], s) == 0)
+			return true;
+	}
+	return false;
+}
+
 void
 strlist_clear(struct strlist *sl)
 {

@@ -174,41 +174,77 @@ vigild_add_feed(struct feed *f)
 	V.feeds[V.nfeeds++] = f;
 }
 
+static struct account *
+vigild_account_in(struct account **v, size_t n, const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(account_id(v[i]), id) == 0)
+			return v[i];
+	}
+	return NULL;
+}
+
 /*
  * The accounts of conf: unchanged ones go on (with the new config's
- * entry), changed and new ones get fresh credentials and are checked.
+ * entry), and so do the members an unchanged management account listed;
+ * changed and new ones get fresh credentials and are checked, and their
+ * ids are added to fresh (to be swept).  The collectors hold accounts:
+ * when one goes, they are freed first (the caller makes new ones).
  */
 static void
-vigild_accounts(struct config *conf)
+vigild_accounts(struct config *conf, struct strlist *fresh)
 {
-	struct account		**next, *a;
+	struct account		**next, *a, *m;
 	struct account_conf	*ac;
-	size_t			  i, j;
+	size_t			  i, j, n = 0, nkept;
+	bool			  gone = false;
 
-	next = conf->accounts.n > 0 ?
-	    xcalloc(conf->accounts.n, sizeof *next) : NULL;
+	next = xcalloc(conf->accounts.n + V.naccounts + 1, sizeof *next);
 	for (i = 0; i < conf->accounts.n; i++) {
 		ac = conf->accounts.v[i];
 		for (j = 0; j < V.naccounts; j++) {
 			a = V.accounts[j];
-			if (a != NULL && account_conf_equal(account_conf(a),
-			    ac)) {
+			if (a != NULL && account_org(a) == NULL &&
+			    account_conf_equal(account_conf(a), ac)) {
 				account_set_conf(a, ac);
-				next[i] = a;
+				next[n++] = a;
 				V.accounts[j] = NULL;
 				break;
 			}
 		}
-		if (next[i] == NULL) {
-			next[i] = account_new(&V, ac);
-			account_check(next[i]);
+		if (j == V.naccounts) {
+			next[n++] = account_new(&V, ac);
+			account_check(next[n - 1]);
+			strlist_add(fresh, ac->id);
 		}
+	}
+	/* Members stay with their manager, unless configured themselves. */
+	nkept = n;
+	for (j = 0; j < V.naccounts; j++) {
+		if ((a = V.accounts[j]) == NULL || account_org(a) == NULL ||
+		    vigild_account_in(next, nkept, account_id(a)) != NULL)
+			continue;
+		m = vigild_account_in(next, nkept, account_org(a));
+		if (m == NULL || !account_conf(m)->organization ||
+		    strlist_has(fresh, account_id(m)))
+			continue;
+		next[n++] = a;
+		V.accounts[j] = NULL;
+	}
+	for (j = 0; j < V.naccounts; j++)
+		gone |= V.accounts[j] != NULL;
+	if (gone && V.collect != NULL) {
+		log_info("accounts changed: the inventory's work starts again");
+		collect_free(V.collect);
+		V.collect = NULL;
 	}
 	for (j = 0; j < V.naccounts; j++)
 		account_free(V.accounts[j]);
 	free(V.accounts);
 	V.accounts = next;
-	V.naccounts = conf->accounts.n;
+	V.naccounts = n;
 }
 
 /* Start the enabled feeds of conf that are not running yet. */
@@ -453,8 +489,10 @@ vigild_reload(struct diags *d)
 	struct config	*next;
 	struct ruleset	*rs = NULL;
 	struct evmap	*em = NULL;
+	struct strlist	 fresh = { NULL, 0 };
 	struct timespec	 ts;
 	char		*digest = NULL;
+	size_t		 i;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	sdnotify("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=Reloading %s",
@@ -497,11 +535,16 @@ vigild_reload(struct diags *d)
 		vigild_log_diags(d);
 		diag_clear(d);
 	}
-	vigild_accounts(next);
+	vigild_accounts(next, &fresh);
 	vigild_reload_feeds(next);
 	notify_reconfigure(V.notify, next);
 	config_free(V.conf);
 	V.conf = next;
+	if (V.collect == NULL)
+		V.collect = collect_new(&V);
+	for (i = 0; i < fresh.n; i++)
+		collect_sweep(V.collect, fresh.v[i], NULL);
+	strlist_clear(&fresh);
 	vigild_exceptions();
 	vd.reloads++;
 	vd.last_reload_ok = true;
@@ -716,6 +759,7 @@ main(int argc, char **argv)
 	struct aws_creds_options	 copts;
 	struct ruleset			*rs;
 	struct diags			 d = { NULL, 0 };
+	struct strlist			 fresh = { NULL, 0 };
 	char				*digest = NULL;
 	char				*cause;
 	size_t				 i;
@@ -838,7 +882,8 @@ main(int argc, char **argv)
 		    d.n == 1 ? "" : "s");
 	}
 	vigild_exceptions();
-	vigild_accounts(V.conf);
+	vigild_accounts(V.conf, &fresh);
+	strlist_clear(&fresh);		/* all swept at start */
 	V.collect = collect_new(&V);
 	collect_kick(V.collect);
 	vigild_set_state(STATE_STARTING, "Starting the feeds");

@@ -152,6 +152,7 @@ struct secret	*cfg_secret_file(const char *, char **);
 bool		 cfg_name_ok(const char *);
 void		 strlist_add(struct strlist *, const char *);
 void		 strlist_clear(struct strlist *);
+bool		 strlist_has(const struct strlist *, const char *);
 
 /* sdnotify.c: the service manager's notification protocol. */
 int		 sdnotify_init(void);

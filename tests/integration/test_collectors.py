@@ -293,5 +293,106 @@ class Collectors(unittest.TestCase):
         self.assertEqual(len(inv["failures"]), 1, inv["failures"])
 
 
+class Organization(unittest.TestCase):
+    """organization: true: the management account lists the members;
+    each active one is watched through the member role, and one that
+    leaves is no longer swept."""
+
+    def setUp(self):
+        self.moto = m = Moto(self)
+        m.aws("organizations", "create-organization", "--feature-set", "ALL")
+        self.dev = m.aws("organizations", "create-account", "--email",
+                         "dev@example.com", "--account-name", "dev")[
+                             "CreateAccountStatus"]["AccountId"]
+        self.member_aws(self.dev, "s3api", "create-bucket", "--bucket",
+                        "dev-bucket", "--create-bucket-configuration",
+                        "LocationConstraint=" + REGION)
+        m.aws("s3api", "create-bucket", "--bucket", "mgmt-bucket",
+              "--create-bucket-configuration", "LocationConstraint=" + REGION)
+        self.d = Daemon(self, extra_env=m.env(), config=(
+            "accounts:\n"
+            "  - provider: aws\n"
+            "    id: \"%s\"\n"
+            "    organization: true\n"
+            "    member_role: VigilAudit\n"
+            "    regions: [%s]\n"
+            "    endpoint: %s\n"
+            "    types: [AWS::S3::Bucket]\n" % (ACCOUNT, REGION, m.url)))
+
+    def member_aws(self, account, *args):
+        """The AWS CLI in a member account, through its role."""
+        c = self.moto.aws("sts", "assume-role", "--role-arn",
+                          "arn:aws:iam::%s:role/VigilAudit" % account,
+                          "--role-session-name", "test")["Credentials"]
+        return self.moto.aws(*args, credentials=c)
+
+    def buckets(self):
+        out = json.loads(self.d.ctl("-o", "json", "assets", "--type",
+                                    "AWS::S3::Bucket", check=0).stdout)
+        return {(a["account"], a["resource_id"]) for a in out}
+
+    def test_members_watched_and_leaving(self):
+        self.d.start()
+        wait_for(self.d.swept, timeout=60, what="the sweep")
+        self.assertEqual(self.buckets(), {(ACCOUNT, "mgmt-bucket"),
+                                          (self.dev, "dev-bucket")})
+        accounts = {a["id"]: a for a in self.d.status()["accounts"]}
+        self.assertEqual(set(accounts), {ACCOUNT, self.dev})
+        member = accounts[self.dev]
+        self.assertEqual(member["organization"], ACCOUNT)
+        self.assertEqual(member["name"], "dev")
+        self.assertEqual(member["role_arn"],
+                         "arn:aws:iam::%s:role/VigilAudit" % self.dev)
+        wait_for(lambda: {a["id"]: a for a in self.d.status()["accounts"]}
+                 [self.dev]["state"] != "checking", what="the member check")
+        member = {a["id"]: a for a in self.d.status()["accounts"]}[self.dev]
+        self.assertEqual(member["state"], "ok", member)
+        self.assertEqual(member["caller_arn"],
+                         "arn:aws:sts::%s:assumed-role/VigilAudit/vigil"
+                         % self.dev)
+
+        # The account leaves: the next sweep no longer watches it.
+        self.moto.aws("organizations", "remove-account-from-organization",
+                      "--account-id", self.dev)
+        self.d.ctl("scan", check=0)
+        wait_for(lambda: {a["id"]: a for a in self.d.status()["accounts"]}
+                 [self.dev].get("left"), what="the member to leave")
+        self.assertIn("no longer an active member of the organization",
+                      self.d.read_log())
+        self.assertEqual(self.d.stop(), 0)
+
+
+    def test_reload_changing_the_accounts(self):
+        """A reload that changes the management account: the collectors
+        start again, the members are listed again, and the new types are
+        swept in every account."""
+        self.moto.aws("iam", "create-user", "--user-name", "mgmt-user")
+        self.member_aws(self.dev, "iam", "create-user", "--user-name",
+                        "dev-user")
+        self.d.start()
+        wait_for(self.d.swept, timeout=60, what="the sweep")
+        with open(self.d.config_path) as f:
+            text = f.read()
+        self.d.write_config(replace=text.replace(
+            "types: [AWS::S3::Bucket]",
+            "types: [AWS::S3::Bucket, AWS::IAM::User]"))
+        self.assertEqual(self.d.ctl("reload").returncode, 0)
+
+        def users():
+            out = json.loads(self.d.ctl("-o", "json", "assets", "--type",
+                                        "AWS::IAM::User", check=0).stdout)
+            return {(a["account"], a["resource_id"]) for a in out}
+        wait_for(lambda: users() == {(ACCOUNT, "mgmt-user"),
+                                     (self.dev, "dev-user")},
+                 what="both accounts' users")
+        self.assertEqual({a["id"] for a in self.d.status()["accounts"]},
+                         {ACCOUNT, self.dev})
+        self.assertEqual(self.buckets(), {(ACCOUNT, "mgmt-bucket"),
+                                          (self.dev, "dev-bucket")})
+        self.assertIn("accounts changed: the inventory's work starts again",
+                      self.d.read_log())
+        self.assertEqual(self.d.stop(), 0)
+
+
 if __name__ == "__main__":
     main()

@@ -311,11 +311,18 @@ class Moto:
         env["AWS_SECRET_ACCESS_KEY"] = self.secret_key
         return env
 
-    def aws(self, *args, check=True):
-        """Run the AWS CLI against moto; the parsed JSON answer."""
+    def aws(self, *args, check=True, credentials=None):
+        """Run the AWS CLI against moto; the parsed JSON answer.
+        credentials: STS's Credentials to act with (another account)."""
+        env = self.env()
+        if credentials is not None:
+            env.update({"AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
+                        "AWS_SECRET_ACCESS_KEY":
+                            credentials["SecretAccessKey"],
+                        "AWS_SESSION_TOKEN": credentials["SessionToken"]})
         p = subprocess.run([self.python, "-m", "awscli", "--endpoint-url",
                             self.url, "--output", "json"] + list(args),
-                           capture_output=True, text=True, env=self.env(),
+                           capture_output=True, text=True, env=env,
                            timeout=DEADLINE)
         if check and p.returncode != 0:
             raise AssertionError("aws %s: %s" % (" ".join(args), p.stderr))
