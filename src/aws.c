@@ -63,6 +63,8 @@ struct aws_call {
 	const struct aws_op	*op;
 	json_t			*params;	/* this page's */
 	struct aws_pages	*pages;		/* all pages, or NULL */
+	aws_done_cb		 page;		/* each page, as it comes */
+	size_t			 npages;
 	struct http_header	*headers;	/* the codec's */
 	size_t			 nheaders;
 	char			*fail;		/* the request cannot be made */
@@ -882,7 +884,8 @@ aws_op_answer(struct aws_call *call, struct http_response *r)
 		ar.pages = 1;
 		goto done;
 	}
-	if (aws_pages_add(call->pages, doc, &cause) != 0 ||
+	if ((call->page == NULL && aws_pages_add(call->pages, doc,
+	    &cause) != 0) ||
 	    aws_pages_next(call->pages, call->params, doc, &next,
 	    &cause) != 0) {
 		json_decref(doc);
@@ -891,10 +894,18 @@ aws_op_answer(struct aws_call *call, struct http_response *r)
 		free(cause);
 		goto done;
 	}
+	call->npages++;
+	if (call->page != NULL) {
+		/* The page goes to the caller now, not into a merge. */
+		ar.body = doc;
+		ar.pages = call->npages;
+		call->page(&ar, call->arg);
+		ar.body = NULL;
+	}
 	json_decref(doc);
 	if (next != NULL) {
 		max = c->max_pages != 0 ? c->max_pages : AWS_DEFAULT_MAX_PAGES;
-		if (aws_pages_count(call->pages) >= max) {
+		if (call->npages >= max) {
 			json_decref(next);
 			ar.error = xprintf("%s %s: more than %zu pages",
 			    c->svc->id, call->operation, max);
@@ -907,8 +918,9 @@ aws_op_answer(struct aws_call *call, struct http_response *r)
 		aws_call_send(call);
 		return;
 	}
-	ar.body = aws_pages_result(call->pages);
-	ar.pages = aws_pages_count(call->pages);
+	ar.body = call->page != NULL ? json_object() :
+	    aws_pages_result(call->pages);
+	ar.pages = call->npages;
 done:
 	call->done(&ar, call->arg);
 	aws_response_clear(&ar);
@@ -959,6 +971,22 @@ aws_op_call_all(struct aws_client *c, const struct aws_op *op,
     json_t *params, aws_done_cb done, void *arg)
 {
 	return aws_op_start(c, op, params, true, done, arg);
+}
+
+/*
+ * The same, but each page goes to page() as it comes (its body borrowed),
+ * and done() has only the error, or an empty body: a listing of any size
+ * in the memory of one page.
+ */
+struct aws_call *
+aws_op_call_pages(struct aws_client *c, const struct aws_op *op,
+    json_t *params, aws_done_cb page, aws_done_cb done, void *arg)
+{
+	struct aws_call	*call;
+
+	call = aws_op_start(c, op, params, true, done, arg);
+	call->page = page;
+	return call;
 }
 
 /* Forget a call: its callback will not be called. */

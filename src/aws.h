@@ -137,6 +137,8 @@ struct aws_call	*aws_op_call(struct aws_client *, const struct aws_op *,
 		    json_t *, aws_done_cb, void *);
 struct aws_call	*aws_op_call_all(struct aws_client *, const struct aws_op *,
 		    json_t *, aws_done_cb, void *);
+struct aws_call	*aws_op_call_pages(struct aws_client *, const struct aws_op *,
+		    json_t *, aws_done_cb, aws_done_cb, void *);
 void		 aws_call_cancel(struct aws_call *);
 bool		 aws_error_is_throttle(const char *);
 bool		 aws_error_is_expired(const char *);

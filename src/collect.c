@@ -92,6 +92,7 @@ struct collect_job {
 	size_t				 items;		/* not yet committed */
 	size_t				 seen;
 	bool				 listed;
+	bool				 found;		/* a refresh: listed */
 	bool				 failed;
 	char				*error;
 	struct aws_call			*call;		/* JOB_REGIONS, JOB_ORG */
@@ -421,6 +422,7 @@ collect_take_token(struct collect *co, struct collect_call *cc)
 }
 
 static void	collect_call_done(struct aws_response *, void *);
+static void	collect_list_page(struct aws_response *, void *);
 
 static void
 collect_call_send(struct collect *co, struct collect_call *cc)
@@ -430,9 +432,17 @@ collect_call_send(struct collect *co, struct collect_call *cc)
 	cc->params = NULL;
 	TAILQ_INSERT_TAIL(&co->calls, cc, entry);
 	co->api_calls++;
-	cc->call = cc->all_pages ?
-	    aws_op_call_all(cc->client, cc->op, params, collect_call_done, cc) :
-	    aws_op_call(cc->client, cc->op, params, collect_call_done, cc);
+	if (cc->all_pages && cc->item == NULL && cc->job->ct != NULL &&
+	    cc->job->ct->items != NULL)
+		/* A listing: page by page, in the memory of one. */
+		cc->call = aws_op_call_pages(cc->client, cc->op, params,
+		    collect_list_page, collect_call_done, cc);
+	else if (cc->all_pages)
+		cc->call = aws_op_call_all(cc->client, cc->op, params,
+		    collect_call_done, cc);
+	else
+		cc->call = aws_op_call(cc->client, cc->op, params,
+		    collect_call_done, cc);
 }
 
 /* Send the calls whose buckets have tokens again. */
@@ -885,8 +895,7 @@ static void
 collect_list_done(struct collect_job *job, struct aws_response *r)
 {
 	const struct collect_type	*ct = job->ct;
-	json_t				**items, *doc;
-	size_t				  n, i;
+	json_t				*doc;
 
 	if (r->error != NULL && ct->items == NULL &&
 	    collect_code_in(r->error_code, ct->absent)) {
@@ -916,36 +925,41 @@ collect_list_done(struct collect_job *job, struct aws_response *r)
 		}
 	} else if (ct->items == NULL)
 		collect_item_new(job, r->body);
-	else {
-		size_t	 before = job->items;
-
-		n = collect_path(r->body, ct->items, &items);
-		for (i = 0; i < n; i++) {
-			json_t	*e, *id;
-			size_t	 j;
-
-			if (!json_is_array(items[i])) {
-				collect_item_new(job, items[i]);
-				continue;
-			}
-			json_array_foreach(items[i], j, e) {
-				/* A refresh listed them all: pick its own. */
-				id = ct->id != NULL ? collect_path_one(e,
-				    ct->id) : e;
-				if (job->kind == JOB_REFRESH &&
-				    (!json_is_string(id) ||
-				    strcmp(json_string_value(id),
-				    job->refresh.resource_id) != 0))
-					continue;
-				collect_item_new(job, e);
-			}
-		}
-		free(items);
-		if (job->kind == JOB_REFRESH && job->items == before)
-			collect_item_gone(job);
-	}
+	else if (job->kind == JOB_REFRESH && !job->found)
+		collect_item_gone(job);	/* every page listed, not it */
 	job->listed = true;
 	collect_job_check(job);
+}
+
+/* A page of a listing: its items are assembled at once. */
+static void
+collect_list_page(struct aws_response *r, void *arg)
+{
+	struct collect_call		*cc = arg;
+	struct collect_job		*job = cc->job;
+	const struct collect_type	*ct = job->ct;
+	json_t				**items, *e, *id;
+	size_t				  n, i, j;
+
+	n = collect_path(r->body, ct->items, &items);
+	for (i = 0; i < n; i++) {
+		if (!json_is_array(items[i])) {
+			job->found = true;
+			collect_item_new(job, items[i]);
+			continue;
+		}
+		json_array_foreach(items[i], j, e) {
+			/* A refresh lists them all: it picks its own. */
+			id = ct->id != NULL ? collect_path_one(e, ct->id) : e;
+			if (job->kind == JOB_REFRESH && (!json_is_string(id) ||
+			    strcmp(json_string_value(id),
+			    job->refresh.resource_id) != 0))
+				continue;
+			job->found = true;
+			collect_item_new(job, e);
+		}
+	}
+	free(items);
 }
 
 static void

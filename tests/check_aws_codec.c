@@ -1498,13 +1498,23 @@ fake_client(struct http *http, const char *service)
 	return c;
 }
 
+/* aws_op_call_pages: each page, appended to the array in o->body. */
+static void
+page_cb(struct aws_response *ar, void *arg)
+{
+	struct outcome	*o = arg;
+
+	ck_assert(!o->done);
+	json_array_append(o->body, ar->body);
+}
+
 START_TEST(test_call_pages_fake)
 {
 	struct http		*http;
 	struct aws_client	*iam, *kms;
 	struct aws_creds	*creds;
 	struct outcome		 o;
-	json_t			*users;
+	json_t			*users, *pages;
 
 	http = http_new(fk.base);
 	iam = fake_client(http, "iam");
@@ -1523,6 +1533,32 @@ START_TEST(test_call_pages_fake)
 	/* build_full_result: the result key only */
 	ck_assert_uint_eq(json_object_size(o.body), 1);
 	ck_assert_ptr_nonnull(strstr(fk.last_body, "Marker=m2"));
+	outcome_clear(&o);
+
+	/* Page by page: each as it comes, then an empty end. */
+	fk.requests = 0;
+	pages = json_array();
+	aws_op_call_pages(iam, op_get(models, "iam", "ListUsers"), NULL,
+	    page_cb, outcome_cb, &o);
+	o.body = pages;
+	wait_done(&o);
+	ck_assert_msg(o.error == NULL, "%s", o.error);
+	ck_assert_int_eq(fk.requests, 3);
+	ck_assert_uint_eq(o.pages, 3);
+	ck_assert_uint_eq(json_array_size(pages), 3);
+	ck_assert_uint_eq(json_array_size(json_object_get(json_array_get(
+	    pages, 0), "Users")) + json_array_size(json_object_get(
+	    json_array_get(pages, 1), "Users")) + json_array_size(
+	    json_object_get(json_array_get(pages, 2), "Users")), 4);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(
+	    json_object_get(json_array_get(pages, 2), "Users"), 0),
+	    "UserName")), "d");
+	ck_assert(json_is_true(json_object_get(json_array_get(pages, 0),
+	    "IsTruncated")));
+	json_decref(pages);
+	ck_assert(json_is_object(o.body) && json_object_size(o.body) == 0);
+	json_decref(o.body);	/* the end: an empty document */
+	o.body = NULL;
 	outcome_clear(&o);
 
 	/* One page only. */
