@@ -1,7 +1,7 @@
 """bench-sweep: a sweep of a large inventory, first and again.
 
-vigild sweeps one account whose EC2 endpoint is bench/fake-aws.py (a fake:
-moto cannot hold this many resources) with N security groups and N
+vigild sweeps one account whose EC2 endpoint is tests/lib/fake_aws.py (a
+fake: moto cannot hold this many resources) with N security groups and N
 volumes, every rule pack of rules/aws loaded.  Measured: the first sweep
 (every asset new: stored, evaluated), a second one (nothing changed), the
 peak resident memory of vigild, and the database's bytes per asset.
@@ -14,14 +14,13 @@ import datetime
 import json
 import os
 import sqlite3
-import subprocess
 import sys
 import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "lib"))
-from vigiltest import Daemon, Moto, SRCDIR, free_port, wait_for  # noqa: E402
+from vigiltest import Daemon, FakeAWS, Moto, SRCDIR, wait_for  # noqa: E402
 
 ASSETS = int(os.environ.get("VIGIL_BENCH_SWEEP_ASSETS", "100000"))
 ACCOUNT = "123456789012"
@@ -42,15 +41,7 @@ def peak_rss_kib(pid):
 class Bench(unittest.TestCase):
 
     def test_bench(self):
-        port = free_port()
-        fake = subprocess.Popen(
-            [sys.executable, os.path.join(HERE, "fake-aws.py"), str(port),
-             str(ASSETS // 2), str(ASSETS - ASSETS // 2)],
-            stdout=subprocess.PIPE, text=True)
-        self.addCleanup(fake.wait)
-        self.addCleanup(fake.terminate)
-        fake.stdout.readline()          # listening
-        url = "http://127.0.0.1:%d" % port
+        url = FakeAWS(self, ASSETS // 2, ASSETS - ASSETS // 2).url
         d = Daemon(self, extra_env=Moto.base_env(), config=(
             "api_rate: 1000\n"
             "reconcile_interval: 30d\n"

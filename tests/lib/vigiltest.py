@@ -340,6 +340,34 @@ class Moto:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class FakeAWS:
+    """tests/lib/fake_aws.py, a FAKE EC2 endpoint (for what moto cannot
+    do: hold 100,000 resources, throttle, deny a region), on a free port."""
+
+    def __init__(self, testcase, sgs, volumes, throttle=0, deny_region=None):
+        port = free_port()
+        cmd = [sys.executable, os.path.join(os.path.dirname(
+            os.path.abspath(__file__)), "fake_aws.py"), str(port),
+            str(sgs), str(volumes)]
+        if throttle:
+            cmd[2:2] = ["--throttle", str(throttle)]
+        if deny_region:
+            cmd[2:2] = ["--deny-region", deny_region]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        testcase.addCleanup(self.stop)
+        self.proc.stdout.readline()     # listening
+        self.url = "http://127.0.0.1:%d" % port
+
+    def counts(self):
+        with urllib.request.urlopen(self.url + "/counts", timeout=5) as r:
+            return json.loads(r.read())
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+        self.proc.stdout.close()
+
+
 class ClassScope:
     """A test class standing for a test case, for resources that
     setUpClass makes once for all its tests (cleaned up after the last)."""
