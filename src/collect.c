@@ -93,6 +93,8 @@ struct collect_job {
 	size_t				 seen;
 	bool				 listed;
 	bool				 found;		/* a refresh: listed */
+	bool				 relist;	/* a refresh of every asset
+						   of the type in the region */
 	bool				 failed;
 	char				*error;
 	struct aws_call			*call;		/* JOB_REGIONS, JOB_ORG */
@@ -903,12 +905,13 @@ collect_list_done(struct collect_job *job, struct aws_response *r)
 		collect_item_new(job, doc);
 		json_decref(doc);
 	} else if (r->error != NULL) {
-		if (job->kind == JOB_REFRESH &&
+		if (job->kind == JOB_REFRESH && !job->relist &&
 		    collect_code_in(r->error_code, ct->not_found))
 			collect_item_gone(job);
 		else
 			collect_job_error(job, r->error);
-	} else if (job->kind == JOB_REFRESH && ct->get_op != NULL) {
+	} else if (job->kind == JOB_REFRESH && !job->relist &&
+	    ct->get_op != NULL) {
 		doc = ct->get_result != NULL ?
 		    collect_path_one(r->body, ct->get_result) : r->body;
 		if (doc == NULL || !json_is_object(doc))
@@ -925,7 +928,7 @@ collect_list_done(struct collect_job *job, struct aws_response *r)
 		}
 	} else if (ct->items == NULL)
 		collect_item_new(job, r->body);
-	else if (job->kind == JOB_REFRESH && !job->found)
+	else if (job->kind == JOB_REFRESH && !job->relist && !job->found)
 		collect_item_gone(job);	/* every page listed, not it */
 	job->listed = true;
 	collect_job_check(job);
@@ -951,7 +954,8 @@ collect_list_page(struct aws_response *r, void *arg)
 		json_array_foreach(items[i], j, e) {
 			/* A refresh lists them all: it picks its own. */
 			id = ct->id != NULL ? collect_path_one(e, ct->id) : e;
-			if (job->kind == JOB_REFRESH && (!json_is_string(id) ||
+			if (job->kind == JOB_REFRESH && !job->relist &&
+			    (!json_is_string(id) ||
 			    strcmp(json_string_value(id),
 			    job->refresh.resource_id) != 0))
 				continue;
@@ -1123,10 +1127,15 @@ collect_job_check(struct collect_job *job)
 	memset(&ec, 0, sizeof ec);
 	ec.time = ch.time;
 
-	if (job->kind == JOB_SWEEP && !job->failed) {
-		/* What the sweep did not find is gone. */
+	if ((job->kind == JOB_SWEEP || job->relist) && !job->failed) {
+		/* What the sweep (or the listing) did not find is gone. */
 		ch.sweep = job->gen;
-		ch.cause = "sweep";
+		ch.cause = job->relist ? "event" : "sweep";
+		ch.event_id = job->refresh.event_id;
+		ch.actor = job->refresh.actor;
+		ec.event_id = job->refresh.event_id;
+		ec.event_name = job->refresh.event_name;
+		ec.actor = job->refresh.actor;
 		ec.initial_sweep = job->initial;
 		done = k;
 		if (done.region == NULL)
@@ -1135,7 +1144,9 @@ collect_job_check(struct collect_job *job)
 		    store_assets_sweep_end(co->v->store, &k, &ch, &gone,
 		    &ngone, &cause) >= 0 &&
 		    store_sweep_done(co->v->store, &done, ch.time,
-		    (int64_t)job->seen, &cause) == 0) {
+		    (int64_t)job->seen, &cause) == 0 && (!job->relist ||
+		    store_refresh_done(co->v->store, &job->refresh,
+		    &cause) == 0)) {
 			for (i = 0; i < ngone && cause == NULL; i++) {
 				if ((a = store_asset_get(co->v->store, gone[i],
 				    &cause)) == NULL)
@@ -1163,6 +1174,15 @@ collect_job_check(struct collect_job *job)
 			json_object_del(co->failures, key);
 			free(key);
 		}
+	}
+	if (job->relist) {
+		/* Failed, it is not tried again: the next sweep will do. */
+		if (job->failed && store_refresh_done(co->v->store,
+		    &job->refresh, &cause) != 0) {
+			log_warnx("collect: %s", cause);
+			free(cause);
+		}
+		co->refreshes_done++;
 	}
 	if (job->kind == JOB_SWEEP)
 		co->sweep_jobs_done++;
@@ -1225,7 +1245,7 @@ collect_commit(evutil_socket_t fd, short events, void *arg)
 		k.resource_id = it->id;
 		memset(&ch, 0, sizeof ch);
 		ch.time = now_ms();
-		ch.sweep = job->kind == JOB_SWEEP ? job->gen : 0;
+		ch.sweep = job->kind == JOB_SWEEP || job->relist ? job->gen : 0;
 		ch.cause = job->kind == JOB_SWEEP ? "sweep" : "event";
 		ch.event_id = job->refresh.event_id;
 		ch.actor = job->refresh.actor;
@@ -1289,7 +1309,7 @@ collect_commit(evutil_socket_t fd, short events, void *arg)
 			free(deps);
 			deps = NULL;
 		}
-		if (ok && job->kind == JOB_REFRESH)
+		if (ok && job->kind == JOB_REFRESH && !job->relist)
 			ok = store_refresh_done(st, &job->refresh, &cause) == 0;
 		if (ok && it->later)
 			ok = collect_later(co, &k, &cause) == 0;
@@ -1314,7 +1334,7 @@ collect_commit(evutil_socket_t fd, short events, void *arg)
 		job = it->job;
 		if (!ok)
 			job->failed = true;
-		if (job->kind == JOB_REFRESH && ok)
+		if (job->kind == JOB_REFRESH && !job->relist && ok)
 			co->refreshes_done++;
 		collect_item_free(it);
 		job->items--;
@@ -1339,7 +1359,7 @@ collect_job_start(struct collect_job *job)
 	else
 		co->nrunning_refreshes++;
 	tmpl = ct->list_params;
-	if (job->kind == JOB_REFRESH && ct->get_op != NULL) {
+	if (job->kind == JOB_REFRESH && ct->get_op != NULL && !job->relist) {
 		op = ct->get_op;
 		tmpl = ct->get_params;
 		all = false;
@@ -1666,6 +1686,11 @@ collect_refresh_cb(evutil_socket_t fd, short events, void *arg)
 		job = collect_job_new(co, JOB_REFRESH, a, *rows[i].region !=
 		    '\0' ? rows[i].region : "us-east-1", ct);
 		job->refresh = rows[i];
+		if (strcmp(job->refresh.resource_id, "*") == 0) {
+			/* Every asset of the type in the region, listed. */
+			job->relist = true;
+			job->gen = now_ms();
+		}
 		if (strcmp(job->refresh.action, "delete") == 0) {
 			/* The event says it is gone: no describe needed. */
 			TAILQ_INSERT_TAIL(&co->running, job, entry);

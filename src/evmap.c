@@ -73,6 +73,14 @@ evmap_add(struct evmap *m, const char *source, const char *name,
 	for (it = YAMLDOC_ITEMS(paths); it < YAMLDOC_ITEMS_END(paths); it++) {
 		if ((s = yamldoc_scalar(yamldoc_node(yd, *it))) == NULL)
 			continue;
+		if (*s == '$' && strcmp(s, "${account}") != 0 &&
+		    strcmp(s, "${region}") != 0 && strcmp(s, "${all}") != 0) {
+			diag_add(d, yd->file, yamldoc_line(yamldoc_node(yd,
+			    *it)), yamldoc_col(yamldoc_node(yd, *it)), "%s: "
+			    "unknown '%s' (${account}, ${region} or ${all})",
+			    name, s);
+			continue;
+		}
 		e->paths = xreallocarray(e->paths, e->npaths + 1,
 		    sizeof *e->paths);
 		e->paths[e->npaths++] = xstrdup(s);
@@ -336,6 +344,23 @@ evmap_prefix_type(const struct evmap *m, const char *id)
 }
 
 /*
+ * The ids a path stands for without reading the record: ${account} and
+ * ${region} (the event's, for singletons), ${all} ("*": every asset of
+ * the type in the event's region, listed again).
+ */
+static const char *
+evmap_special(const char *path, const struct change_event *ev)
+{
+	if (strcmp(path, "${region}") == 0)
+		return ev->region;
+	if (strcmp(path, "${account}") == 0)
+		return ev->account;
+	if (strcmp(path, "${all}") == 0)
+		return "*";
+	return NULL;
+}
+
+/*
  * The assets an event changed: refs (type, id, delete) the caller frees
  * with evmap_refs_free.  Read-only and failed calls change nothing.
  */
@@ -370,10 +395,8 @@ evmap_resolve(const struct evmap *m, const struct change_event *ev,
 		return 0;
 	for (i = first; i < last; i++) {
 		for (j = 0; j < m->v[i].npaths; j++) {
-			if (strcmp(m->v[i].paths[j], "${region}") == 0 ||
-			    strcmp(m->v[i].paths[j], "${account}") == 0) {
-				id = m->v[i].paths[j][2] == 'r' ? ev->region :
-				    ev->account;
+			if ((id = evmap_special(m->v[i].paths[j], ev)) !=
+			    NULL || *m->v[i].paths[j] == '$') {
 				if (id != NULL && m->v[i].type != NULL)
 					evmap_push(refs, &n, m->v[i].type, id,
 					    m->v[i].delete);

@@ -117,6 +117,58 @@ class Sweep(unittest.TestCase):
                       {r["eventID"] for r in records[:3]})
         self.assertEqual(d.stop(), 0)
 
+    def test_event_relists_the_region(self):
+        """${all} in the event map: an event that does not name its asset
+        makes vigild list the type in the region again; what is missing
+        is tombstoned, caused by that event."""
+        fake = FakeAWS(self, 10, 0)
+        d = self.daemon(fake, ["us-east-1"])
+        evmap = os.path.join(d.dir, "events.yaml")
+        with open(evmap, "w") as f:
+            f.write("map:\n"
+                    "  - source: ec2.amazonaws.com\n"
+                    "    type: AWS::EC2::SecurityGroup\n"
+                    "    refresh:\n"
+                    "      DeleteSecurityGroup: [\"${all}\"]\n")
+        with open(d.config_path) as f:
+            text = f.read()
+        text = text.replace("event_map: " + os.path.join(
+            SRCDIR, "rules", "aws", "events.yaml"), "event_map: " + evmap)
+        d.write_config(replace=text)
+        d.start()
+        wait_for(d.swept, timeout=60, what="the sweep")
+        self.assertEqual(len(self.assets(d, "us-east-1")), 10)
+
+        fake.set(sgs=8)
+        rec = {"eventVersion": "1.08", "eventID": str(uuid.uuid4()),
+               "eventTime": "2026-11-29T10:00:00Z",
+               "eventSource": "ec2.amazonaws.com",
+               "eventName": "DeleteSecurityGroup", "awsRegion": "us-east-1",
+               "recipientAccountId": ACCOUNT, "readOnly": False,
+               "eventType": "AwsApiCall",
+               "userIdentity": {"type": "IAMUser", "accountId": ACCOUNT,
+                                "arn": "arn:aws:iam::%s:user/alice"
+                                % ACCOUNT},
+               "requestParameters": {"groupName": "web-9"},
+               "responseElements": {"_return": True}}
+        log = os.path.join(d.dir, "trail.json")
+        with open(log, "w") as f:
+            json.dump({"Records": [rec]}, f)
+        d.write_config(replace=text + "refresh_delay: 0s\nfeeds:\n"
+                       "  - name: trail\n    type: file\n    path: %s\n"
+                       % log)
+        self.assertEqual(d.ctl("reload").returncode, 0)
+        wait_for(lambda: len(self.assets(d, "us-east-1")) == 8,
+                 what="the missing groups tombstoned")
+        self.assertEqual(self.assets(d, "us-east-1"),
+                         {sg_id(i) for i in range(8)})
+        hist = json.loads(d.ctl("-o", "json", "asset", sg_id(9),
+                                "--history", check=0).stdout)
+        last = hist["versions"][-1]
+        self.assertEqual(last["event_id"], rec["eventID"])
+        self.assertEqual(last["actor"], rec["userIdentity"]["arn"])
+        self.assertEqual(d.stop(), 0)
+
 
 if __name__ == "__main__":
     main()

@@ -16,7 +16,8 @@ something to find.  It checks no signature.
 EC2 throttles); --deny-region R: every EC2 call signed for region R is
 answered 403 UnauthorizedOperation.  GET /counts: the calls answered, by
 action ("DescribeSecurityGroups" counts listings begun, "...:page" every
-page, "throttled" and "denied" the refusals).
+page, "throttled" and "denied" the refusals).  GET /set?sgs=N&volumes=M:
+resources come and go.
 """
 
 import argparse
@@ -96,6 +97,13 @@ class Handler(BaseHTTPRequestHandler):
             return self.server.counts[key]
 
     def do_GET(self):
+        q = urllib.parse.urlparse(self.path)
+        if q.path == "/set":
+            # Resources come and go: /set?sgs=N&volumes=M.
+            for k, v in urllib.parse.parse_qs(q.query).items():
+                setattr(self.server, k, int(v[0]))
+            self.reply("{}", ctype="application/json")
+            return
         if self.path != "/counts":
             self.reply("", 404)
             return

@@ -362,6 +362,12 @@ class FakeAWS:
         with urllib.request.urlopen(self.url + "/counts", timeout=5) as r:
             return json.loads(r.read())
 
+    def set(self, **counts):
+        """How many resources of each kind there are now (sgs, volumes)."""
+        q = "&".join("%s=%d" % kv for kv in counts.items())
+        with urllib.request.urlopen(self.url + "/set?" + q, timeout=5) as r:
+            r.read()
+
     def stop(self):
         self.proc.terminate()
         self.proc.wait()
