@@ -1,6 +1,6 @@
 /*
- * bench-rules.c: rule evaluations per second, for the sample pack
- * (rules/aws/classic.yaml) over its test documents (tests/data/rules).
+ * bench-rules.c: rule evaluations per second, for the built-in packs
+ * (rules/aws) over their test documents (tests/data/rules).
  *
  * Every case document is evaluated against every rule of its type, as
  * vigild does when an asset changes: first without evidence (the answer
@@ -8,15 +8,22 @@
  * for a violation it records).  Each figure is the best of a few rounds.
  * Also: the pack's compile time, and evaluations per second rule by rule.
  *
+ * Then N documents (VIGIL_BENCH_JQ_DOCS, 100,000: the security groups,
+ * volumes and snapshots of the cases, over and over) are judged by three
+ * rules, and the same three conditions are written for jq and run over the
+ * same documents (JSON lines): the same violations, and the time of each.
+ *
  * Prints a table; writes $VIGIL_BENCH_DIR/rules.json.  Exit 77 when the
  * pack or the documents are not there.
  */
 #include "config.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "vigil.h"
 #include "rule.h"
@@ -122,6 +129,140 @@ measure(const struct corpus *c, const struct rule *only, bool evidence,
 	return (double)(evals * iters) / best;
 }
 
+/* The three rules, and what jq makes of the same conditions. */
+static const char *const jq_rules[] = {
+	"aws-ec2-sg-admin-port-open-world", "aws-ec2-ebs-volume-unencrypted",
+	"aws-ec2-ebs-snapshot-public",
+};
+static const char jq_program[] =
+    "def world: any(.IpRanges[]?; .CidrIp == \"0.0.0.0/0\") or "
+    "any(.Ipv6Ranges[]?; .CidrIpv6 == \"::/0\");"
+    "def reaches($port): .IpProtocol == \"-1\" or "
+    "((.IpProtocol == \"tcp\" or .IpProtocol == \"6\") and "
+    ".FromPort <= $port and $port <= .ToPort);"
+    "[inputs | select("
+    "(.type == \"AWS::EC2::SecurityGroup\" and (.document | "
+    "any(.IpPermissions[]?; world and (reaches(22) or reaches(3389))))) or "
+    "(.type == \"AWS::EC2::Volume\" and (.document.Encrypted | not)) or "
+    "(.type == \"AWS::EC2::Snapshot\" and (.document | "
+    "any(.CreateVolumePermissions[]?; .Group == \"all\"))))] | length";
+
+/*
+ * N documents by three rules, in vigild (parsed, and parsing each line as
+ * jq must) and in jq.  Prints the table; the figures go into out.
+ */
+static void
+versus_jq(const struct corpus *c, const struct ruleset *rs, json_t *out)
+{
+	const struct rule	*rules[3];
+	const struct doc	*base[256];
+	const char		*env = getenv("VIGIL_BENCH_JQ_DOCS");
+	struct rule_lookup	 lk = { related_get, NULL };
+	struct rule_asset	 a;
+	json_t			*line;
+	char			 path[] = "/tmp/vigil-bench-jq.XXXXXX", *cmd;
+	char			 buf[64], *text, *p, *nl;
+	size_t			 nbase = 0, n, i, k, len;
+	size_t			 viol_mem = 0, viol_parse = 0, viol_jq = 0;
+	double			 t0, t_mem, t_parse, t_jq;
+	FILE			*f;
+	int			 fd;
+
+	n = env != NULL && *env != '\0' ? strtoul(env, NULL, 10) : 100000;
+	for (k = 0; k < 3; k++) {
+		if ((rules[k] = ruleset_find(rs, jq_rules[k])) == NULL) {
+			printf("\n  versus jq: no rule %s\n", jq_rules[k]);
+			return;
+		}
+	}
+	for (i = 0; i < c->n && nbase < 256; i++) {
+		for (k = 0; k < 3; k++) {
+			if (c->v[i].asset.type != NULL && strcmp(
+			    c->v[i].asset.type, rules[k]->types[0]) == 0)
+				base[nbase++] = &c->v[i];
+		}
+	}
+	if ((fd = mkstemp(path)) == -1 || (f = fdopen(fd, "w")) == NULL)
+		fatal("%s", path);
+	for (i = 0; i < n; i++) {
+		line = json_pack("{s:s, s:O}", "type",
+		    base[i % nbase]->asset.type, "document",
+		    base[i % nbase]->asset.doc);
+		json_dumpf(line, f, JSON_COMPACT);
+		fputc('\n', f);
+		json_decref(line);
+	}
+	fclose(f);
+
+	/* vigild, documents in memory. */
+	t0 = seconds();
+	for (i = 0; i < n; i++) {
+		a = base[i % nbase]->asset;
+		for (k = 0; k < 3; k++) {
+			if (strcmp(a.type, rules[k]->types[0]) == 0)
+				viol_mem += rule_eval(rules[k], &a, &lk,
+				    1717243200000LL, NULL);
+		}
+	}
+	t_mem = seconds() - t0;
+
+	/* vigild, each line parsed first, as jq does. */
+	if ((text = read_file(path, 1 << 30, &len, &cmd)) == NULL)
+		fatalx("%s", cmd);
+	t0 = seconds();
+	for (p = text; p < text + len; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(text + len - p))) == NULL)
+			break;
+		if ((line = json_loadb(p, (size_t)(nl - p), 0, NULL)) == NULL)
+			fatalx("%s: a line is not JSON", path);
+		memset(&a, 0, sizeof a);
+		a.type = json_string_value(json_object_get(line, "type"));
+		a.doc = json_object_get(line, "document");
+		for (k = 0; k < 3; k++) {
+			if (strcmp(a.type, rules[k]->types[0]) == 0)
+				viol_parse += rule_eval(rules[k], &a, &lk,
+				    1717243200000LL, NULL);
+		}
+		json_decref(line);
+	}
+	t_parse = seconds() - t0;
+	free(text);
+
+	cmd = xprintf("jq -n '%s' %s", jq_program, path);
+	t0 = seconds();
+	if ((f = popen(cmd, "r")) == NULL || fgets(buf, sizeof buf, f) ==
+	    NULL) {
+		printf("\n  versus jq: jq did not run (is it installed?)\n");
+		if (f != NULL)
+			pclose(f);
+		free(cmd);
+		unlink(path);
+		return;
+	}
+	pclose(f);
+	t_jq = seconds() - t0;
+	viol_jq = strtoul(buf, NULL, 10);
+	free(cmd);
+	unlink(path);
+	if (viol_jq != viol_mem || viol_parse != viol_mem)
+		fatalx("versus jq: %zu violations in vigild, %zu parsing, %zu "
+		    "in jq", viol_mem, viol_parse, viol_jq);
+
+	printf("\n  versus jq: %zu documents (security groups, volumes, "
+	    "snapshots), 3 rules, %zu violations\n", n, viol_mem);
+	printf("  %-40s %10s %14s\n", "", "seconds", "documents/s");
+	printf("  %-40s %10.3f %14.0f\n", "vigild, documents in memory",
+	    t_mem, (double)n / t_mem);
+	printf("  %-40s %10.3f %14.0f\n", "vigild, parsing each line", t_parse,
+	    (double)n / t_parse);
+	printf("  %-40s %10.3f %14.0f\n", "jq 1.6, the same conditions", t_jq,
+	    (double)n / t_jq);
+	json_object_set_new(out, "versus_jq", json_pack(
+	    "{s:I, s:I, s:f, s:f, s:f}", "documents", (json_int_t)n,
+	    "violations", (json_int_t)viol_mem, "vigild_in_memory_seconds",
+	    t_mem, "vigild_parsing_seconds", t_parse, "jq_seconds", t_jq));
+}
+
 int
 main(void)
 {
@@ -141,7 +282,7 @@ main(void)
 	log_init("bench-rules", false);
 	if (srcdir == NULL || *srcdir == '\0')
 		srcdir = BENCH_SRCDIR;
-	pack = xprintf("%s/rules/aws/classic.yaml", srcdir);
+	pack = xprintf("%s/rules/aws", srcdir);
 	cases = xprintf("%s/tests/data/rules", srcdir);
 	if ((rs = ruleset_load(&pack, 1, &d)) == NULL) {
 		diag_print(stdout, &d, false);
@@ -237,6 +378,8 @@ main(void)
 	    "evaluations_per_second", rate,
 	    "evaluations_per_second_with_evidence", rate_ev,
 	    "compile_ms", load_ms, "per_rule_evaluations_per_second", per);
+	if (out != NULL)
+		versus_jq(&c, rs, out);
 	if (out == NULL || json_dump_file(out, path, JSON_INDENT(2)) == -1) {
 		log_warnx("%s: cannot write", path);
 		json_decref(out);

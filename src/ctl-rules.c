@@ -27,6 +27,7 @@ struct test_asset {
 	char		*account;
 	char		*region;
 	json_t		*doc;
+	int64_t		 now;		/* the file's "now"; 0: none */
 	bool		 related;	/* for its owner's references only */
 	size_t		 owner;
 };
@@ -158,6 +159,7 @@ asset_add(struct test_assets *ta, const char *path, json_t *j,
     const char *type, bool related, size_t owner)
 {
 	struct test_asset	 a;
+	const json_t		*v;
 	char			*copy, *base, *dot;
 
 	memset(&a, 0, sizeof a);
@@ -167,6 +169,18 @@ asset_add(struct test_assets *ta, const char *path, json_t *j,
 		a.account = opt_string(j, "account");
 		a.region = opt_string(j, "region");
 		a.doc = json_incref(json_object_get(j, "document"));
+		v = json_object_get(j, "now");
+		if (v != NULL && (!json_is_string(v) || rule_timestamp(
+		    json_string_value(v), strlen(json_string_value(v)),
+		    &a.now) != 0)) {
+			log_warnx("%s: now: not an ISO 8601 time", path);
+			json_decref(a.doc);
+			free(a.type);
+			free(a.id);
+			free(a.account);
+			free(a.region);
+			return -1;
+		}
 	} else if (type != NULL && !related) {
 		a.type = xstrdup(type);
 		a.doc = json_incref(j);
@@ -441,7 +455,9 @@ ctl_rules_test(struct ctl *ctl, int argc, char **argv)
 		ra.doc = ta.v[i].doc;
 		rules = ruleset_for_type(rs, ra.type, &nrules);
 		for (j = 0; j < nrules; j++) {
-			rule_eval(rules[j], &ra, &lk, now, &res);
+			/* --now, else the file's own "now", else now. */
+			rule_eval(rules[j], &ra, &lk, now != 0 ? now :
+			    ta.v[i].now, &res);
 			r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:O}",
 			    "file", ta.v[i].file, "type", ra.type, "id", ra.id,
 			    "rule", rules[j]->id, "severity",

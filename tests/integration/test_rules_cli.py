@@ -13,6 +13,7 @@ import unittest
 from vigiltest import DEADLINE, SRCDIR, VIGILCTL, main
 
 PACK = os.path.join(SRCDIR, "rules", "aws", "classic.yaml")
+PACKS = os.path.join(SRCDIR, "rules", "aws")
 CASES = os.path.join(SRCDIR, "tests", "data", "rules")
 
 
@@ -117,10 +118,11 @@ class RulesCli(unittest.TestCase):
         self.assertEqual(p.stdout, "no violations (1 evaluation)\n")
 
     def test_every_case(self):
-        """The data-driven cases again, through the command line."""
+        """The data-driven cases again, through the command line, with
+        every built-in pack."""
         files = sorted(glob.glob(os.path.join(CASES, "*", "*.json")))
         self.assertGreaterEqual(len(files), 10)
-        p = self.ctl("-o", "json", "rules", "test", PACK, *files, code=1)
+        p = self.ctl("-o", "json", "rules", "test", PACKS, *files, code=1)
         out = json.loads(p.stdout)
         got = {}
         for r in out["results"]:
