@@ -1679,7 +1679,7 @@ START_TEST(test_builtin_pack)
 	if (rs == NULL)
 		diag_print(stderr, &d, true);
 	ck_assert_ptr_nonnull(rs);
-	ck_assert_uint_eq(ruleset_count(rs), 5);
+	ck_assert_uint_gt(ruleset_count(rs), 0);
 	for (i = 0; i < ruleset_count(rs); i++) {
 		r = ruleset_rule(rs, i);
 		ck_assert_msg(r->description != NULL &&

@@ -230,14 +230,18 @@ class Collectors(unittest.TestCase):
         self.assertEqual(d["Tags"], [{"Key": "team", "Value": "web"}])
 
     def test_search_domains(self):
-        d = self.doc("search", "AWS::OpenSearchService::Domain")
-        self.assertEqual(d, self.aws("opensearch", "describe-domains",
-                                     "--domain-names", "search")
-                         ["DomainStatusList"][0])
-        d = self.doc("legacy", "AWS::Elasticsearch::Domain")
-        self.assertEqual(d, self.aws("es", "describe-elasticsearch-domains",
-                                     "--domain-names", "legacy")
-                         ["DomainStatusList"][0])
+        for name, type_, cli in (
+                ("search", "AWS::OpenSearchService::Domain",
+                 ("opensearch", "describe-domains")),
+                ("legacy", "AWS::Elasticsearch::Domain",
+                 ("es", "describe-elasticsearch-domains"))):
+            d = self.doc(name, type_)
+            want = self.aws(*cli, "--domain-names", name)[
+                "DomainStatusList"][0]
+            self.assertEqual(without(d, "Policy"), want)
+            if want.get("AccessPolicies"):
+                self.assertEqual(d["Policy"],
+                                 json.loads(want["AccessPolicies"]))
 
     def test_eks_cluster(self):
         d = self.doc("k8s", "AWS::EKS::Cluster")
