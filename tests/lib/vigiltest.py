@@ -253,12 +253,15 @@ class Moto:
 
     auth_after: start verifying signatures (and IAM permissions) after this
     many actions (moto's INITIAL_NO_AUTH_ACTION_COUNT); None: never.
+    default_amis: False leaves out moto's default AMIs and the 1,166
+    snapshots it makes for them.
     """
 
     KEY = "testing"
     REGION = "eu-west-1"
 
-    def __init__(self, testcase, auth_after=None, port=None):
+    def __init__(self, testcase, auth_after=None, port=None,
+                 default_amis=True):
         self.python = os.environ.get("MOTO_PYTHON")
         if not self.python:
             testcase.fail("MOTO_PYTHON is not set: configure found no "
@@ -269,6 +272,9 @@ class Moto:
         env = self.base_env()
         if auth_after is not None:
             env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(auth_after)
+        if not default_amis:
+            # Without them, no AMIs and snapshots of moto's own (1,166).
+            env["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
         self.log = open(os.path.join(self.dir, "moto.log"), "wb")
         self.proc = subprocess.Popen(
             [self.python, "-m", "moto.server", "-H", "127.0.0.1", "-p",
