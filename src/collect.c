@@ -1710,6 +1710,17 @@ collect_refresh_cb(evutil_socket_t fd, short events, void *arg)
 	}
 }
 
+/*
+ * Every second: refreshes are due and no timer waits for them (a kick
+ * missed)?  Arm it.  Cheap: the index on due_at answers.
+ */
+void
+collect_watch(struct collect *co)
+{
+	if (co != NULL && !evtimer_pending(co->refresh_ev, NULL))
+		collect_kick(co);
+}
+
 /* Refreshes were queued (an event committed): look at them. */
 void
 collect_kick(struct collect *co)

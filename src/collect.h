@@ -96,6 +96,7 @@ extern const struct collect_type	collect_aws_types[];
 extern const size_t			collect_aws_ntypes;
 
 const struct collect_type *collect_type_find(const char *);
+void		 collect_watch(struct collect *);
 void		 collect_types_print(FILE *);
 
 /* Paths into JSON: "A.B[*].C", [*] iterating a list. */

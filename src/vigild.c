@@ -572,8 +572,11 @@ vigild_busy_feeds(void)
 static void
 vigild_tick(evutil_socket_t fd, short events, void *arg)
 {
-	size_t	 i, kept = 0, left;
+	static unsigned	 ticks;
+	size_t		 i, kept = 0, left;
 
+	if (++ticks % (1000 / VIGILD_TICK_MS) == 0)
+		collect_watch(V.collect);
 	for (i = 0; i < vd.nretiring; i++) {
 		if (feed_idle(vd.retiring[i]) && vd.state != STATE_STOPPING)
 			feed_free(vd.retiring[i]);

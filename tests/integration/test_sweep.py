@@ -104,9 +104,14 @@ class Sweep(unittest.TestCase):
             text = f.read().replace(self.id() + ".json", log)
         d.write_config(replace=text)
         d.start()
-        wait_for(lambda: self.assets(d, "us-east-1") == {sg_id(7),
-                                                          sg_id(8)},
-                 what="both groups described")
+        try:
+            wait_for(lambda: self.assets(d, "us-east-1") == {sg_id(7),
+                                                              sg_id(8)},
+                     what="both groups described")
+        except AssertionError as e:
+            # What the fake answered and what vigild says it is doing.
+            raise AssertionError("%s\nfake: %s\ninventory: %s" % (
+                e, fake.counts(), d.status()["inventory"])) from None
         wait_for(lambda: d.status()["inventory"]["refreshes_done"] == 2,
                  what="the refreshes counted")
         self.assertEqual(fake.counts().get("DescribeSecurityGroups"), 2)
